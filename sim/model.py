@@ -1,0 +1,516 @@
+"""The SimPy model: one process per citizen, stepping from one planned contact to the next.
+
+Event ordering (what happens, in what order, on one simulated day):
+
+1. A citizen's process sleeps until the earliest of: its next booked contact, its exit time,
+   the next change of rule set. Ties go to the exit, so a citizen who leaves on the day of a talk
+   does not get the talk.
+2. On waking for a contact it records the contact (caseworker hours, talk, offer, clarification),
+   adds the contact's window of effect on the job hazard and recomputes the job-exit time from
+   the budget left. Then it books its next contact in its provider's ledger.
+3. On waking for an exit it leaves, or starts a spell in the group it moves to.
+4. On a rule change it cancels its booking and plans the rest of its spell under the new rules.
+
+An uneventful spell therefore costs one or two events. The plan of a spell is a heap of items
+(target day, sequence, kind, payload); only the first item is booked at a time.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import simpy
+
+from sim.calendar import WorkingCalendar
+from sim.capacity import Ledger, hours_per_day
+from sim.exemption import ExemptionPolicy, make_policy
+from sim.hazard import INF, GroupHazard, integrate_windows, invert_windows
+from sim.population import arrivals, citizen_attributes, external_inflows, initial_stock, spell_distributions
+from sim.randomness import COL_EXEMPTION, COL_PRIOR_HOURS, COL_ROUTING, FIRST_FREE, ROW_WIDTH, Streams
+from sim.recorder import W_CLARIF, W_OFFERS, W_TALKS, Recorder
+from sim.rules import RuleSet
+
+TALK, OFFER, CLARIF, HANDOVER, ON_REQUEST = range(5)
+DAYS_PER_MONTH = 365.25 / 12
+STOCK_KEY_BASE = 1 << 50
+GROUP_KEY_SHIFT = 40
+BOOKING_MARGIN_DAYS = 800
+
+
+class Citizen:
+    """The state of one citizen's current spell. Plain slots: this is the hot path."""
+
+    __slots__ = ("key", "row", "col", "overflow", "g", "spell_start", "case_start", "frailty",
+                 "under_30", "short_absence", "cap_day", "exempt", "windows", "work_left", "work_t",
+                 "work_exit", "fixed_exit", "fixed_dest", "provider", "plan", "seq", "booking",
+                 "talks", "offer_days", "new_entry", "rules", "first_block", "next_on_request")
+
+    def uniform(self, streams: Streams) -> float:
+        """The citizen's next own uniform: from its row, then from its private stream."""
+        col = self.col
+        if col < ROW_WIDTH:
+            self.col = col + 1
+            return float(self.row[col])
+        if self.overflow is None:
+            self.overflow = streams.citizen_overflow(int(self.key))
+        self.col = col + 1
+        return float(self.overflow.random())
+
+
+@dataclass(frozen=True)
+class GroupConst:
+    """Per-group numbers looked up in the hot path, prepared once."""
+
+    index: int
+    hazard: GroupHazard
+    dest_names: tuple[str, ...]
+    talk_mult: float
+    threat_mult: float
+    digital_share: float
+    on_request_rate: float  # per day
+
+
+class Model:
+    """One replication of a scenario."""
+
+    def __init__(self, params, replication: int, seed: int):
+        self.params = params
+        sc = params.scenario
+        self.streams = Streams(seed, replication)
+        self.env = simpy.Environment()
+        self.horizon = float(sc.horizon_days)
+        self.groups = list(sc.groups)
+        self.providers = list(sc.capacity.providers)
+        self.gidx = {g: i for i, g in enumerate(self.groups)}
+        self.pidx = {p: i for i, p in enumerate(self.providers)}
+        self.recorder = Recorder(self.groups, self.providers, self.horizon)
+        self.calendar = WorkingCalendar(sc.start_date, int(self.horizon) + BOOKING_MARGIN_DAYS,
+                                        sc.calendar.include_customary_closing_days)
+        self.ledgers = {p: Ledger(self.calendar, None if sc.capacity.unlimited else hours_per_day(params, p, self.calendar))
+                        for p in self.providers}
+        self.timeline = params.timeline()
+        self.switch_days = [d for d, _ in self.timeline[1:]]
+        self.policy: ExemptionPolicy = make_policy(sc.exemption)
+        ct = sc.caseworker_time
+        self.talk_hours = ((ct.talk_in_person_minutes + ct.talk_preparation_minutes) / 60.0,
+                           (ct.talk_digital_minutes + ct.talk_preparation_minutes) / 60.0)
+        self.offer_hours = ct.offer_admin_hours
+        self.clar_hours = ct.clarification_hours
+        eff = sc.effects
+        self.talk_days = eff.talk_weeks * 7.0
+        self.threat_days = eff.threat_weeks * 7.0
+        self.after_days = eff.after_offer_weeks * 7.0
+        self.after_mult = eff.after_offer_multiplier
+        types = list(sc.offers.types.values())
+        self.offer_cum = np.cumsum([t.share for t in types]).tolist()
+        self.offer_types = [(t.duration_weeks * 7.0, t.lock_in_multiplier) for t in types]
+        self.gconst = {}
+        for g, grp in sc.groups.items():
+            hz = GroupHazard.from_params(grp.hazard)
+            self.gconst[g] = GroupConst(self.gidx[g], hz, tuple(hz.to), eff.talk_multiplier[g],
+                                        eff.threat_multiplier[g], grp.digital_share,
+                                        grp.on_request_talks_per_month / DAYS_PER_MONTH)
+        self.planning = sc.planning
+        self.dists = spell_distributions(params)
+        self.inflows = external_inflows(params, self.dists)
+        self.events = 0
+        self.active: dict[int, Citizen] = {}
+
+    # -- rules in force -----------------------------------------------------------------------
+    def rules_at(self, day: float) -> RuleSet:
+        current = self.timeline[0][1]
+        for d, rs in self.timeline:
+            if d <= day:
+                current = rs
+        return current
+
+    def next_switch(self, day: float) -> float:
+        for d in self.switch_days:
+            if d > day:
+                return float(d)
+        return INF
+
+    # -- set-up --------------------------------------------------------------------------------
+    def run(self) -> Recorder:
+        env = self.env
+        for g in self.groups:
+            gi = self.gidx[g]
+            stock = initial_stock(self.params, g, self.streams, STOCK_KEY_BASE + (gi << GROUP_KEY_SHIFT))
+            attrs = citizen_attributes(self.params, g, stock.rows)
+            for i in range(len(stock.keys)):
+                c = self._new_citizen(stock.keys[i], stock.rows[i], attrs, i)
+                env.process(self._life(c, g, -float(stock.elapsed[i]), external=False, initial=True))
+            env.process(self._arrivals(g))
+        env.run(until=self.horizon)
+        self._finish()
+        return self.recorder
+
+    def _new_citizen(self, key, row, attrs, i) -> Citizen:
+        c = Citizen()
+        c.key = key
+        c.row = row
+        c.col = FIRST_FREE
+        c.overflow = None
+        c.frailty = float(attrs["frailty"][i])
+        c.under_30 = bool(attrs["under_30"][i])
+        c.short_absence = bool(attrs["short_absence"][i])
+        c.cap_day = float(attrs["cap_day"][i])
+        c.booking = None
+        c.exempt = False
+        return c
+
+    def _arrivals(self, g: str):
+        env = self.env
+        gi = self.gidx[g]
+        for batch in arrivals(self.params, g, self.inflows[g], self.streams, gi << GROUP_KEY_SHIFT):
+            if len(batch.keys) == 0:
+                continue
+            attrs = citizen_attributes(self.params, g, batch.rows)
+            for i in range(len(batch.keys)):
+                day = float(batch.days[i])
+                if day > env.now:
+                    yield env.timeout(day - env.now)
+                c = self._new_citizen(batch.keys[i], batch.rows[i], attrs, i)
+                target = g
+                if g == "aktivitetsparat":
+                    share = self.rules_at(day).routing.aktivitetsparat_entrants_to_jobparat
+                    if share > 0.0 and "jobparat" in self.gidx and batch.rows[i][COL_ROUTING] < share:
+                        target = "jobparat"
+                env.process(self._life(c, target, day, external=True, initial=False))
+
+    def _finish(self) -> None:
+        """Fold in the citizens still in stock at the end of the run."""
+        for c in self.active.values():
+            self.recorder.on_censor(self.gidx[c.g], c.spell_start)
+            self._evaluate_spell(c, self.horizon)
+
+    # -- a citizen's life ------------------------------------------------------------------------
+    def _life(self, c: Citizen, g: str, spell_start: float, external: bool, initial: bool):
+        env = self.env
+        c.case_start = spell_start
+        self.active[c.key] = c
+        self._start_spell(c, g, spell_start, external=external, initial=initial)
+        horizon = self.horizon
+        while True:
+            now = env.now
+            contact_day = c.booking[0] if c.booking is not None else INF
+            exit_day = c.work_exit if c.work_exit < c.fixed_exit else c.fixed_exit
+            switch = self.next_switch(now)
+            wake = min(contact_day, exit_day, switch)
+            if wake >= horizon:
+                return  # still in stock at the end: _finish folds it in
+            if wake > now:
+                yield env.timeout(wake - now)
+            self.events += 1
+            if exit_day <= wake:
+                dest = "work" if c.work_exit < c.fixed_exit else c.fixed_dest
+                if not self._exit(c, dest):
+                    del self.active[c.key]
+                    return
+            elif switch <= wake:
+                self._replan(c)
+            else:
+                self._do_contact(c)
+
+    def _start_spell(self, c: Citizen, g: str, spell_start: float, external: bool, initial: bool) -> None:
+        gc = self.gconst[g]
+        grp = self.params.scenario.groups[g]
+        c.g = g
+        c.spell_start = spell_start
+        c.new_entry = not initial
+        c.windows = []
+        c.talks = []
+        c.offer_days = []
+        c.seq = 0
+        c.booking = None
+        if grp.exhaustion is None:
+            c.cap_day = INF
+        elif not initial and not external:
+            # moved in from another group (job loss after sickness): UI hours from the same draw
+            ex = grp.exhaustion
+            cum = np.cumsum([p for p, _ in ex.prior_hours_used])
+            idx = min(int(np.searchsorted(cum, c.row[COL_PRIOR_HOURS], side="right")), len(cum) - 1)
+            c.cap_day = (ex.benefit_period_hours - ex.prior_hours_used[idx][1]) / ex.hours_per_week * 7.0
+        mult = c.frailty * (grp.short_absence_work_multiplier if c.short_absence else 1.0)
+        now = max(spell_start, 0.0)
+        # competing destinations, each with a fresh unit-exponential budget
+        c.work_left = -math.log(1.0 - c.uniform(self.streams))
+        c.work_t = now
+        c.work_exit = invert_windows(gc.hazard.work, spell_start, now, c.work_left, mult, c.windows)
+        best, dest = spell_start + c.cap_day, (grp.exhaustion.to_group if grp.exhaustion else "other")
+        e = -math.log(1.0 - c.uniform(self.streams))
+        t = spell_start + gc.hazard.other.invert(now - spell_start, e)
+        if t < best:
+            best, dest = t, "other"
+        for name in gc.dest_names:
+            e = -math.log(1.0 - c.uniform(self.streams))
+            t = spell_start + gc.hazard.to[name].invert(now - spell_start, e)
+            if t < best:
+                best, dest = t, name
+        c.fixed_exit, c.fixed_dest = best, dest
+        rules = self.rules_at(now)
+        c.rules = rules
+        c.provider = self._provider_at(c, rules, now)
+        gi = gc.index
+        if initial:
+            self.recorder.on_start(gi, self.pidx[c.provider])
+        else:
+            self.recorder.on_entry(now, gi, self.pidx[c.provider], external)
+        self._decide_exemption(c, rules, now, initial)
+        self._plan(c, rules, now, assume_history=initial)
+
+    def _provider_at(self, c: Citizen, rules: RuleSet, now: float) -> str:
+        ho = rules.handover
+        if ho is not None and ho.group == c.g and now - c.spell_start < ho.day:
+            return ho.from_provider
+        if ho is not None and ho.group == c.g:
+            return ho.to_provider
+        return "municipality" if "municipality" in self.pidx else self.providers[0]
+
+    def _decide_exemption(self, c: Citizen, rules: RuleSet, now: float, initial: bool) -> None:
+        ex = rules.exemption
+        c.exempt = False
+        if c.g not in ex.pool_groups or now - c.spell_start >= ex.pool_window_day:
+            return
+        share = self.params.scenario.exemption.share
+        if not self.params.scenario.exemption.beyond_law:
+            share = min(share, ex.max_share)
+        c.exempt = self.policy.exempt(c.row[COL_EXEMPTION], share)
+        if not initial:
+            self.recorder.on_pool(self.gconst[c.g].index, c.exempt)
+
+    # -- planning -------------------------------------------------------------------------------
+    def _applies(self, c: Citizen, applies_to: str) -> bool:
+        if applies_to == "all":
+            return True
+        if applies_to == "under_30":
+            return c.under_30
+        if applies_to == "over_30":
+            return not c.under_30
+        return not c.short_absence  # "not_short_absence"
+
+    def _push(self, c: Citizen, day: float, kind: int, payload) -> None:
+        c.seq += 1
+        heapq.heappush(c.plan, (day, c.seq, kind, payload))
+
+    def _plan(self, c: Citizen, rules: RuleSet, now: float, assume_history: bool = False) -> None:
+        """Plan the rest of the spell under `rules`, from `now`.
+
+        Talks and offers already held count against the requirements. For the initial stock,
+        whose history before the start date is unknown, `assume_history` takes every contact
+        planned before the elapsed time as held."""
+        c.plan = []
+        s = c.spell_start
+        elapsed = now - s
+        gr = rules.groups.get(c.g)
+        pl = self.planning
+        c.first_block = None
+        if gr is not None:
+            for bi, b in enumerate(gr.talks):
+                if not self._applies(c, b.applies_to):
+                    continue
+                n = b.count
+                if c.exempt and b.exemptable:
+                    n = 1 if b.first_for_all else 0
+                if n == 0:
+                    continue
+                if c.first_block is None and b.first_for_all:
+                    c.first_block = b
+                first_target = b.from_day + pl.first_talk_target_share * (b.first_deadline - b.from_day)
+                last_target = max(first_target, b.to_day - pl.talk_end_margin_days)
+                targets = [first_target + k * (last_target - first_target) / (n - 1) if n > 1 else first_target
+                           for k in range(n)]
+                held = sum(1 for d, p in c.talks if b.from_day <= d - s <= b.to_day and p == b.provider)
+                remaining = targets[held:]
+                if elapsed > 0:
+                    if elapsed >= b.to_day:
+                        continue
+                    if assume_history:
+                        held = sum(1 for t in targets if t < elapsed)
+                        remaining = targets[held:]
+                    remaining = [max(t, elapsed) for t in remaining]
+                for k, t in enumerate(remaining):
+                    self._push(c, s + t, TALK, (b, held + k == 0))
+            for o in gr.offers:
+                if not self._applies(c, o.applies_to) or (c.exempt and o.exemptable):
+                    continue
+                due = o.due_day
+                while due is not None and due <= elapsed:
+                    due = due + o.every_days if o.every_days else None
+                if due is None:
+                    continue
+                prev = due - (o.every_days or o.due_day)
+                target = prev + pl.offer_target_share * (due - prev)
+                done = any(prev < d - s <= due for d in c.offer_days)
+                if done or (assume_history and elapsed > target):
+                    continue
+                self._push(c, s + max(elapsed, target), OFFER, o)
+            for cl in gr.clarifications:
+                if not self._applies(c, cl.applies_to):
+                    continue
+                due = cl.first_day
+                while due is not None and due <= elapsed:
+                    due = due + cl.every_days if cl.every_days else None
+                if due is not None:
+                    self._push(c, s + max(elapsed, due - pl.clarification_lead_days), CLARIF, (cl, s + due))
+            rate = self.gconst[c.g].on_request_rate
+            if rate > 0:
+                start = max(elapsed, gr.as_needed_from_day)
+                self._push(c, s + start + -math.log(1.0 - c.uniform(self.streams)) / rate, ON_REQUEST, None)
+        ho = rules.handover
+        if ho is not None and ho.group == c.g and elapsed < ho.day:
+            self._push(c, s + ho.day, HANDOVER, ho)
+        self._book_next(c)
+
+    def _task_hours(self, c: Citizen, kind: int, payload) -> tuple[str, float, str | None, int]:
+        """(provider, hours, joint provider, channel 0 in person / 1 digital) of a plan item."""
+        if kind == TALK or kind == ON_REQUEST:
+            provider = payload[0].provider if kind == TALK else c.provider
+            if provider == "caseload":
+                provider = c.provider
+            channel = 1 if c.uniform(self.streams) < self.gconst[c.g].digital_share else 0
+            joint = payload[0].joint_with if kind == TALK else None
+            return provider, self.talk_hours[channel], joint, channel
+        if kind == OFFER:
+            return "municipality" if "municipality" in self.pidx else c.provider, self.offer_hours, None, 0
+        if kind == CLARIF:
+            return payload[0].provider, self.clar_hours, None, 0
+        return c.provider, 0.0, None, 0
+
+    def _book_next(self, c: Citizen) -> None:
+        """Book the first item of the plan in its provider's ledger (hand-overs need no booking)."""
+        if not c.plan:
+            c.booking = None
+            return
+        target, _, kind, payload = c.plan[0]
+        if kind == HANDOVER:
+            c.booking = (target, None, 0.0, None, 0)
+            return
+        provider, hours, joint, channel = self._task_hours(c, kind, payload)
+        day = self.ledgers[provider].book(max(target, self.env.now), hours)
+        if joint is not None:
+            self.ledgers[joint].book(day, hours)
+        c.booking = (float(day), provider, hours, joint, channel)
+        if kind == OFFER and self.gconst[c.g].threat_mult != 1.0:
+            self._add_window(c, (max(self.env.now, day - self.threat_days), float(day), self.gconst[c.g].threat_mult))
+
+    def _cancel_booking(self, c: Citizen) -> None:
+        if c.booking is not None and c.booking[1] is not None:
+            day, provider, hours, joint, _ = c.booking
+            self.ledgers[provider].release(int(day), hours)
+            if joint is not None:
+                self.ledgers[joint].release(int(day), hours)
+        c.booking = None
+
+    def _replan(self, c: Citizen) -> None:
+        now = self.env.now
+        self._cancel_booking(c)
+        rules = self.rules_at(now)
+        c.rules = rules
+        self._plan(c, rules, now)
+
+    # -- contacts and effects ---------------------------------------------------------------------
+    def _add_window(self, c: Citizen, window) -> None:
+        """Add a window of effect on the job hazard and recompute the job-exit time."""
+        now = self.env.now
+        gc = self.gconst[c.g]
+        grp_mult = self.params.scenario.groups[c.g].short_absence_work_multiplier if c.short_absence else 1.0
+        scale = c.frailty * grp_mult
+        if now > c.work_t:
+            c.work_left -= integrate_windows(gc.hazard.work, c.spell_start, c.work_t, now, scale, c.windows)
+            c.work_t = now
+        c.windows = [w for w in c.windows if w[1] > now]
+        c.windows.append(window)
+        c.work_exit = invert_windows(gc.hazard.work, c.spell_start, now, max(c.work_left, 0.0), scale, c.windows)
+
+    def _do_contact(self, c: Citizen) -> None:
+        now = self.env.now
+        target, _, kind, payload = heapq.heappop(c.plan)
+        day, provider, hours, joint, channel = c.booking
+        c.booking = None
+        gc = self.gconst[c.g]
+        gi = gc.index
+        rec = self.recorder
+        if kind == HANDOVER:
+            p_from = self.pidx[c.provider]
+            c.provider = payload.to_provider
+            rec.on_handover(now, gi, p_from, self.pidx[c.provider])
+        elif kind == TALK or kind == ON_REQUEST:
+            rec.on_task(now, gi, self.pidx[provider], hours, W_TALKS)
+            if joint is not None:
+                rec.on_task(now, gi, self.pidx[joint], hours, W_TALKS)
+            c.talks.append((now, provider))
+            if kind == ON_REQUEST:
+                self._push(c, now + -math.log(1.0 - c.uniform(self.streams)) / gc.on_request_rate, ON_REQUEST, None)
+            if gc.talk_mult != 1.0:
+                self._add_window(c, (now, now + self.talk_days, gc.talk_mult))
+        elif kind == OFFER:
+            rec.on_task(now, gi, self.pidx[provider], hours, W_OFFERS)
+            c.offer_days.append(now)
+            u = c.uniform(self.streams)
+            ti = next((i for i, cum in enumerate(self.offer_cum) if u < cum), len(self.offer_cum) - 1)
+            dur, lock = self.offer_types[ti]
+            if lock != 1.0:
+                self._add_window(c, (now, now + dur, lock))
+            if self.after_mult != 1.0 and self.after_days > 0:
+                self._add_window(c, (now + dur, now + dur + self.after_days, self.after_mult))
+            o = payload
+            if o.every_days:
+                nxt_due = (now - c.spell_start) + o.every_days
+                self._push(c, c.spell_start + nxt_due - (1 - self.planning.offer_target_share) * o.every_days, OFFER, o)
+        elif kind == CLARIF:
+            rec.on_task(now, gi, self.pidx[provider], hours, W_CLARIF)
+            cl, due = payload
+            if c.new_entry:
+                rec.on_compliance(gi, "clar", now <= due + 1e-9)
+            if cl.every_days:
+                nd = due + cl.every_days
+                self._push(c, nd - self.planning.clarification_lead_days, CLARIF, (cl, nd))
+        self._book_next(c)
+
+    # -- leaving ----------------------------------------------------------------------------------
+    def _exit(self, c: Citizen, dest: str) -> bool:
+        """End the current spell; return True if the citizen goes on in another group."""
+        now = self.env.now
+        self._cancel_booking(c)
+        gi = self.gconst[c.g].index
+        moves = dest in self.gidx
+        self._evaluate_spell(c, now)
+        self.recorder.on_exit(now, gi, self.pidx[c.provider], c.spell_start, dest == "work",
+                              external=not moves, case_start=c.case_start, new_entry=c.new_entry)
+        if moves:
+            self._start_spell(c, dest, now, external=False, initial=False)
+        return moves
+
+    def _evaluate_spell(self, c: Citizen, end: float) -> None:
+        """Fold the spell's compliance facts into the recorder (new entrants only)."""
+        if not c.new_entry:
+            return
+        rec = self.recorder
+        gi = self.gconst[c.g].index
+        s = c.spell_start
+        b = c.first_block
+        if b is not None:
+            deadline = s + b.first_deadline
+            first = next((d for d, p in c.talks if p == b.provider and d - s >= b.from_day), None)
+            if first is not None or end >= deadline:
+                if deadline <= self.horizon or first is not None:
+                    rec.on_compliance(gi, "first", first is not None and first <= deadline + 1e-9)
+        gr = c.rules.groups.get(c.g)
+        if gr is None:
+            return
+        blocks = [x for x in gr.talks if x.to_day <= 182.0 and self._applies(c, x.applies_to)]
+        if blocks:
+            last = max(x.to_day for x in blocks)
+            if end - s >= last and s + last <= self.horizon:
+                met = all(sum(1 for d, p in c.talks if p == x.provider and x.from_day <= d - s <= x.to_day) >= x.count
+                          for x in blocks)
+                rec.on_compliance(gi, "cov", met)
+        offers = [o for o in gr.offers if o.due_day <= 182.0 and self._applies(c, o.applies_to)]
+        if offers:
+            due = min(o.due_day for o in offers)
+            if end - s >= due and s + due <= self.horizon:
+                rec.on_compliance(gi, "offer", any(d - s <= due for d in c.offer_days))

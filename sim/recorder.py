@@ -1,0 +1,235 @@
+"""The recorder: streams what happens into fixed-size counters, and turns them into tidy frames.
+
+Memory is fixed by the number of weeks, groups and providers, never by the number of events:
+every event adds to a counter, and per-spell facts (compliance, spell lengths) are folded in when
+the spell ends or when the run ends. The model calls the `on_*` methods; nothing here reaches
+back into the model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+# Weekly measures recorded per (week, group, provider).
+WEEKLY = ("entries", "exits", "exits_work", "talks_held", "offers_started", "clarifications",
+          "caseworker_hours", "stock_delta")
+W_ENTRIES, W_EXITS, W_EXITS_WORK, W_TALKS, W_OFFERS, W_CLARIF, W_HOURS, W_STOCK = range(len(WEEKLY))
+
+# Per-group counters (index = group).
+COUNTERS = ("start", "arrived", "arrived_external", "exited", "exited_external", "exits_work",
+            "spell_days_done", "spells_done", "stock_days",
+            "n3", "work3", "n6", "work6",
+            "first_due", "first_on_time", "cov_due", "cov_met", "offer_due", "offer_met",
+            "pool", "exempt", "talks", "offers", "clarifications", "clar_due", "clar_on_time",
+            "hours")
+
+
+@dataclass
+class Recorder:
+    groups: list[str]
+    providers: list[str]
+    horizon_days: float
+    n_weeks: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.n_weeks = int(np.ceil(self.horizon_days / 7.0))
+        g, p = len(self.groups), len(self.providers)
+        self.weekly = np.zeros((self.n_weeks, g, p, len(WEEKLY)))
+        self.initial_stock = np.zeros((g, p))
+        self.c = {k: np.zeros(g) for k in COUNTERS}
+        self.talks_gp = np.zeros((g, p))
+        self.hours_gp = np.zeros((g, p))
+        # the "all" level follows whole cases (external entry to external exit)
+        self.case = {k: 0.0 for k in ("n3", "work3", "n6", "work6", "days_done", "done")}
+
+    # -- events --------------------------------------------------------------------------------
+    def week(self, t: float) -> int:
+        return min(int(t // 7.0), self.n_weeks - 1)
+
+    def on_start(self, g: int, p: int) -> None:
+        self.c["start"][g] += 1
+        self.initial_stock[g, p] += 1
+
+    def on_entry(self, t: float, g: int, p: int, external: bool) -> None:
+        w = self.week(t)
+        self.c["arrived"][g] += 1
+        if external:
+            self.c["arrived_external"][g] += 1
+        self.weekly[w, g, p, W_ENTRIES] += 1
+        self.weekly[w, g, p, W_STOCK] += 1
+        h = self.horizon_days
+        if t <= h - 91.0:
+            self.c["n3"][g] += 1
+        if t <= h - 182.0:
+            self.c["n6"][g] += 1
+        if external:
+            if t <= h - 91.0:
+                self.case["n3"] += 1
+            if t <= h - 182.0:
+                self.case["n6"] += 1
+
+    def on_handover(self, t: float, g: int, p_from: int, p_to: int) -> None:
+        w = self.week(t)
+        self.weekly[w, g, p_from, W_STOCK] -= 1
+        self.weekly[w, g, p_to, W_STOCK] += 1
+
+    def on_exit(self, t: float, g: int, p: int, spell_start: float, to_work: bool, external: bool,
+                case_start: float, new_entry: bool) -> None:
+        w = self.week(t)
+        c = self.c
+        c["exited"][g] += 1
+        if external:
+            c["exited_external"][g] += 1
+        self.weekly[w, g, p, W_EXITS] += 1
+        self.weekly[w, g, p, W_STOCK] -= 1
+        dur = t - spell_start
+        c["spell_days_done"][g] += dur
+        c["spells_done"][g] += 1
+        c["stock_days"][g] += t - max(spell_start, 0.0)
+        if to_work:
+            c["exits_work"][g] += 1
+            self.weekly[w, g, p, W_EXITS_WORK] += 1
+            if new_entry:
+                h = self.horizon_days
+                if dur <= 91.0 and spell_start <= h - 91.0:
+                    c["work3"][g] += 1
+                if dur <= 182.0 and spell_start <= h - 182.0:
+                    c["work6"][g] += 1
+        if external:
+            self.case["days_done"] += t - case_start
+            self.case["done"] += 1
+            if to_work and case_start >= 0.0:
+                h = self.horizon_days
+                if t - case_start <= 91.0 and case_start <= h - 91.0:
+                    self.case["work3"] += 1
+                if t - case_start <= 182.0 and case_start <= h - 182.0:
+                    self.case["work6"] += 1
+
+    def on_censor(self, g: int, spell_start: float) -> None:
+        """A citizen still in stock when the run ends."""
+        self.c["stock_days"][g] += self.horizon_days - max(spell_start, 0.0)
+
+    def on_task(self, t: float, g: int, p: int, hours: float, measure: int) -> None:
+        w = self.week(t)
+        self.weekly[w, g, p, measure] += 1
+        self.weekly[w, g, p, W_HOURS] += hours
+        self.hours_gp[g, p] += hours
+        if measure == W_TALKS:
+            self.talks_gp[g, p] += 1
+        elif measure == W_OFFERS:
+            self.c["offers"][g] += 1
+        elif measure == W_CLARIF:
+            self.c["clarifications"][g] += 1
+
+    def on_compliance(self, g: int, name: str, met: bool) -> None:
+        self.c[name + "_due" if name != "cov" else "cov_due"][g] += 1
+        if met:
+            key = {"first": "first_on_time", "cov": "cov_met", "offer": "offer_met", "clar": "clar_on_time"}[name]
+            self.c[key][g] += 1
+
+    def on_pool(self, g: int, exempt: bool) -> None:
+        self.c["pool"][g] += 1
+        if exempt:
+            self.c["exempt"][g] += 1
+
+    # -- results -------------------------------------------------------------------------------
+    def kpis(self, replication: int, productive_hours: float) -> pd.DataFrame:
+        """The KPI table of one replication: replication, kpi, group, provider, value.
+
+        A KPI whose denominator is empty is absent, never zero."""
+        years = self.horizon_days / 365.25
+        c = self.c
+        rows: list[tuple[str, str, str, float]] = []
+
+        def add(kpi: str, group: str, provider: str, value: float) -> None:
+            rows.append((kpi, group, provider, float(value)))
+
+        def ratio(kpi: str, group: str, num: float, den: float) -> None:
+            if den > 0:
+                add(kpi, group, "all", num / den)
+
+        start = c["start"]
+        in_stock = start + c["arrived"] - c["exited"]
+        for gi, g in enumerate(self.groups):
+            add("persons_start", g, "all", start[gi])
+            add("persons_arrived", g, "all", c["arrived"][gi])
+            add("persons_exited", g, "all", c["exited"][gi])
+            add("persons_in_stock_end", g, "all", in_stock[gi])
+            add("stock_mean", g, "all", c["stock_days"][gi] / self.horizon_days)
+            add("inflow_per_year", g, "all", c["arrived"][gi] / years)
+            if c["spells_done"][gi] > 0:
+                add("spell_weeks_mean", g, "all", c["spell_days_done"][gi] / c["spells_done"][gi] / 7.0)
+            ratio("exit_work_or_education_3m", g, c["work3"][gi], c["n3"][gi])
+            ratio("exit_work_or_education_6m", g, c["work6"][gi], c["n6"][gi])
+            ratio("first_talk_on_time", g, c["first_on_time"][gi], c["first_due"][gi])
+            ratio("talk_coverage_6m", g, c["cov_met"][gi], c["cov_due"][gi])
+            ratio("offer_coverage_6m", g, c["offer_met"][gi], c["offer_due"][gi])
+            ratio("clarification_on_time", g, c["clar_on_time"][gi], c["clar_due"][gi])
+            ratio("exempt_share", g, c["exempt"][gi], c["pool"][gi])
+            add("talks_held_per_year", g, "all", self.talks_gp[gi].sum() / years)
+            add("offers_started_per_year", g, "all", c["offers"][gi] / years)
+            add("caseworker_hours_per_year", g, "all", self.hours_gp[gi].sum() / years)
+            add("fte_needed", g, "all", self.hours_gp[gi].sum() / years / productive_hours)
+            for pi, p in enumerate(self.providers):
+                add("talks_held_per_year", g, p, self.talks_gp[gi, pi] / years)
+                add("caseworker_hours_per_year", g, p, self.hours_gp[gi, pi] / years)
+                add("fte_needed", g, p, self.hours_gp[gi, pi] / years / productive_hours)
+        add("persons_start", "all", "all", start.sum())
+        add("persons_arrived", "all", "all", c["arrived_external"].sum())
+        add("persons_exited", "all", "all", c["exited_external"].sum())
+        add("persons_in_stock_end", "all", "all", in_stock.sum())
+        add("stock_mean", "all", "all", c["stock_days"].sum() / self.horizon_days)
+        add("inflow_per_year", "all", "all", c["arrived_external"].sum() / years)
+        if self.case["done"] > 0:
+            add("spell_weeks_mean", "all", "all", self.case["days_done"] / self.case["done"] / 7.0)
+        ratio("exit_work_or_education_3m", "all", self.case["work3"], self.case["n3"])
+        ratio("exit_work_or_education_6m", "all", self.case["work6"], self.case["n6"])
+        for name, num, den in [("first_talk_on_time", "first_on_time", "first_due"),
+                               ("talk_coverage_6m", "cov_met", "cov_due"),
+                               ("offer_coverage_6m", "offer_met", "offer_due"),
+                               ("clarification_on_time", "clar_on_time", "clar_due"),
+                               ("exempt_share", "exempt", "pool")]:
+            ratio(name, "all", c[num].sum(), c[den].sum())
+        add("talks_held_per_year", "all", "all", self.talks_gp.sum() / years)
+        add("offers_started_per_year", "all", "all", c["offers"].sum() / years)
+        add("caseworker_hours_per_year", "all", "all", self.hours_gp.sum() / years)
+        add("fte_needed", "all", "all", self.hours_gp.sum() / years / productive_hours)
+        for pi, p in enumerate(self.providers):
+            add("talks_held_per_year", "all", p, self.talks_gp[:, pi].sum() / years)
+            add("caseworker_hours_per_year", "all", p, self.hours_gp[:, pi].sum() / years)
+            add("fte_needed", "all", p, self.hours_gp[:, pi].sum() / years / productive_hours)
+        df = pd.DataFrame(rows, columns=["kpi", "group", "provider", "value"])
+        df.insert(0, "replication", replication)
+        return df
+
+    def weekly_frame(self, replication: int) -> pd.DataFrame:
+        """Weekly measures per group and provider, with "all" aggregates, in long form."""
+        arr = self.weekly.copy()
+        stock = self.initial_stock[None, :, :] + np.cumsum(arr[:, :, :, W_STOCK], axis=0)
+        arr[:, :, :, W_STOCK] = stock
+        names = list(WEEKLY)
+        names[W_STOCK] = "stock"
+        frames = []
+        groups = self.groups + ["all"]
+        providers = self.providers + ["all"]
+        full = np.zeros((self.n_weeks, len(groups), len(providers), len(names)))
+        full[:, :-1, :-1] = arr
+        full[:, -1, :-1] = arr.sum(axis=1)
+        full[:, :-1, -1] = arr.sum(axis=2)
+        full[:, -1, -1] = arr.sum(axis=(1, 2))
+        w, g, p, m = np.meshgrid(np.arange(self.n_weeks), np.arange(len(groups)), np.arange(len(providers)),
+                                 np.arange(len(names)), indexing="ij")
+        frames = pd.DataFrame({
+            "replication": replication,
+            "week": w.ravel(),
+            "group": pd.Categorical.from_codes(g.ravel(), groups),
+            "provider": pd.Categorical.from_codes(p.ravel(), providers),
+            "measure": pd.Categorical.from_codes(m.ravel(), names),
+            "value": full.ravel(),
+        })
+        for col in ("group", "provider", "measure"):
+            frames[col] = frames[col].astype(str)
+        return frames

@@ -1,0 +1,72 @@
+"""Tidy results of a run: KPIs and weekly series with a replication column, their summary with
+95 % confidence intervals over replications, provenance, and atomic writing to a folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+KPI_COLUMNS = ["replication", "kpi", "group", "provider", "value"]
+WEEKLY_COLUMNS = ["replication", "week", "group", "provider", "measure", "value"]
+SUMMARY_COLUMNS = ["kpi", "group", "provider", "mean", "ci_low", "ci_high", "n"]
+
+
+def summarise(kpis: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    """Mean and Student-t confidence interval over replications for each KPI row."""
+    if kpis.empty:
+        return pd.DataFrame(columns=SUMMARY_COLUMNS)
+    g = kpis.groupby(["kpi", "group", "provider"], sort=False)["value"]
+    out = g.agg(mean="mean", sd="std", n="count").reset_index()
+    t = stats.t.ppf(0.5 + level / 2, np.maximum(out["n"] - 1, 1))
+    half = np.where(out["n"] > 1, t * out["sd"] / np.sqrt(out["n"]), np.nan)
+    out["ci_low"] = out["mean"] - half
+    out["ci_high"] = out["mean"] + half
+    return out[SUMMARY_COLUMNS]
+
+
+@dataclass
+class Results:
+    kpis: pd.DataFrame
+    weekly: pd.DataFrame
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self, level: float = 0.95) -> pd.DataFrame:
+        return summarise(self.kpis, level)
+
+    def kpi(self, name: str, group: str = "all", provider: str = "all") -> pd.Series:
+        """One KPI's value per replication."""
+        k = self.kpis
+        sel = k[(k.kpi == name) & (k.group == group) & (k.provider == provider)]
+        return sel.set_index("replication")["value"]
+
+    def save(self, out_dir: str | Path) -> Path:
+        """Write run.json, kpis.csv, summary.csv and weekly.parquet, each atomically."""
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        atomic_write(out / "run.json", lambda p: Path(p).write_text(json.dumps(self.provenance, indent=2, default=str)))
+        atomic_write(out / "kpis.csv", lambda p: self.kpis.to_csv(p, index=False))
+        atomic_write(out / "summary.csv", lambda p: self.summary().to_csv(p, index=False))
+        atomic_write(out / "weekly.parquet", lambda p: self.weekly.to_parquet(p, index=False))
+        return out
+
+
+def atomic_write(path: Path, writer) -> None:
+    """Write through a temporary file in the same folder and rename it into place, so that a
+    reader never sees half a file and an interrupted run leaves the old file intact."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        writer(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
