@@ -46,7 +46,7 @@ class Citizen:
     __slots__ = ("key", "row", "col", "overflow", "g", "spell_start", "case_start", "frailty",
                  "under_30", "short_absence", "cap_day", "exempt", "windows", "work_left", "work_t",
                  "work_exit", "fixed_exit", "fixed_dest", "provider", "plan", "seq", "booking",
-                 "talks", "offer_days", "new_entry", "rules", "first_block", "next_on_request")
+                 "talks", "offer_days", "clar_days", "new_entry", "rules", "first_block", "next_on_request")
 
     def uniform(self, streams: Streams) -> float:
         """The citizen's next own uniform: from its row, then from its private stream."""
@@ -76,8 +76,11 @@ class GroupConst:
 class Model:
     """One replication of a scenario."""
 
-    def __init__(self, params, replication: int, seed: int):
+    def __init__(self, params, replication: int, seed: int, record_spells: bool = False):
         self.params = params
+        # A log of every spell with its contacts, for tests and small studies only: it grows
+        # with the number of spells, so the default is off.
+        self.spell_log: list[dict] | None = [] if record_spells else None
         sc = params.scenario
         self.streams = Streams(seed, replication)
         self.env = simpy.Environment()
@@ -186,6 +189,7 @@ class Model:
         for c in self.active.values():
             self.recorder.on_censor(self.gidx[c.g], c.spell_start)
             self._evaluate_spell(c, self.horizon)
+            self._log_spell(c, self.horizon, None)
 
     # -- a citizen's life ------------------------------------------------------------------------
     def _life(self, c: Citizen, g: str, spell_start: float, external: bool, initial: bool):
@@ -224,6 +228,7 @@ class Model:
         c.windows = []
         c.talks = []
         c.offer_days = []
+        c.clar_days = []
         c.seq = 0
         c.booking = None
         if grp.exhaustion is None:
@@ -347,7 +352,7 @@ class Model:
                 done = any(prev < d - s <= due for d in c.offer_days)
                 if done or (assume_history and elapsed > target):
                     continue
-                self._push(c, s + max(elapsed, target), OFFER, o)
+                self._push(c, s + max(elapsed, target), OFFER, (o, s + due))
             for cl in gr.clarifications:
                 if not self._applies(c, cl.applies_to):
                     continue
@@ -390,12 +395,30 @@ class Model:
             c.booking = (target, None, 0.0, None, 0)
             return
         provider, hours, joint, channel = self._task_hours(c, kind, payload)
-        day = self.ledgers[provider].book(max(target, self.env.now), hours)
+        now = self.env.now
+        ledger = self.ledgers[provider]
+        day = ledger.book(max(target, now), hours)
+        deadline = self._deadline(c, kind, payload)
+        if day > deadline and target > now:
+            # the target's first free day misses the deadline (a holiday week, a full diary):
+            # take the earliest free day from today instead, if that is any earlier
+            ledger.release(day, hours)
+            day = ledger.book(now, hours)
         if joint is not None:
             self.ledgers[joint].book(day, hours)
         c.booking = (float(day), provider, hours, joint, channel)
         if kind == OFFER and self.gconst[c.g].threat_mult != 1.0:
             self._add_window(c, (max(self.env.now, day - self.threat_days), float(day), self.gconst[c.g].threat_mult))
+
+    @staticmethod
+    def _deadline(c: Citizen, kind: int, payload) -> float:
+        """The legal deadline of a plan item (absolute day); infinite where there is none."""
+        if kind == TALK:
+            block, first = payload
+            return c.spell_start + (block.first_deadline if first else block.to_day)
+        if kind == OFFER or kind == CLARIF:
+            return payload[1]
+        return INF
 
     def _cancel_booking(self, c: Citizen) -> None:
         if c.booking is not None and c.booking[1] is not None:
@@ -457,13 +480,14 @@ class Model:
                 self._add_window(c, (now, now + dur, lock))
             if self.after_mult != 1.0 and self.after_days > 0:
                 self._add_window(c, (now + dur, now + dur + self.after_days, self.after_mult))
-            o = payload
+            o, due = payload
             if o.every_days:
-                nxt_due = (now - c.spell_start) + o.every_days
-                self._push(c, c.spell_start + nxt_due - (1 - self.planning.offer_target_share) * o.every_days, OFFER, o)
+                nxt_due = now + o.every_days
+                self._push(c, nxt_due - (1 - self.planning.offer_target_share) * o.every_days, OFFER, (o, nxt_due))
         elif kind == CLARIF:
             rec.on_task(now, gi, self.pidx[provider], hours, W_CLARIF)
             cl, due = payload
+            c.clar_days.append(now)
             if c.new_entry:
                 rec.on_compliance(gi, "clar", now <= due + 1e-9)
             if cl.every_days:
@@ -479,11 +503,24 @@ class Model:
         gi = self.gconst[c.g].index
         moves = dest in self.gidx
         self._evaluate_spell(c, now)
+        self._log_spell(c, now, dest)
         self.recorder.on_exit(now, gi, self.pidx[c.provider], c.spell_start, dest == "work",
                               external=not moves, case_start=c.case_start, new_entry=c.new_entry)
         if moves:
             self._start_spell(c, dest, now, external=False, initial=False)
         return moves
+
+    def _log_spell(self, c: Citizen, end: float, dest: str | None) -> None:
+        if self.spell_log is None:
+            return
+        s = c.spell_start
+        self.spell_log.append({
+            "key": int(c.key), "group": c.g, "start": s, "end": end, "dest": dest, "new_entry": c.new_entry,
+            "external": s == c.case_start, "exempt": c.exempt, "under_30": c.under_30,
+            "short_absence": c.short_absence, "rules": c.rules.name,
+            "talks": [(d - s, p) for d, p in c.talks], "offers": [d - s for d in c.offer_days],
+            "clarifications": [d - s for d in c.clar_days],
+        })
 
     def _evaluate_spell(self, c: Citizen, end: float) -> None:
         """Fold the spell's compliance facts into the recorder (new entrants only)."""

@@ -14,7 +14,7 @@ import hashlib
 
 import numpy as np
 
-ROW_WIDTH = 20
+ROW_WIDTH = 32
 
 # Fixed columns of a citizen's row; the columns from FIRST_FREE on are read in sequence.
 COL_FRAILTY = 0
