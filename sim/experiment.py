@@ -55,6 +55,7 @@ def run(params=None, replications: int = 1, seed: int = 1, workers: int | None =
     weekly = pd.concat([w for _, w, _ in parts], ignore_index=True) if parts else pd.DataFrame(columns=WEEKLY_COLUMNS)
     provenance: dict[str, Any] = {
         "scenario": p.scenario.name,
+        "rules": p.scenario.model_dump(mode="json", by_alias=True)["rules"],
         "params_file": p.origin,
         "params_hash": p.params_hash,
         "seed": seed,

@@ -92,8 +92,9 @@ class Model:
         self.recorder = Recorder(self.groups, self.providers, self.horizon)
         self.calendar = WorkingCalendar(sc.start_date, int(self.horizon) + BOOKING_MARGIN_DAYS,
                                         sc.calendar.include_customary_closing_days)
-        self.ledgers = {p: Ledger(self.calendar, None if sc.capacity.unlimited else hours_per_day(params, p, self.calendar))
-                        for p in self.providers}
+        self.ledgers = {
+            p: Ledger(self.calendar, None if sc.capacity.unlimited else hours_per_day(params, p, self.calendar))
+            for p in self.providers}
         self.timeline = params.timeline()
         self.switch_days = [d for d, _ in self.timeline[1:]]
         self.policy: ExemptionPolicy = make_policy(sc.exemption)
@@ -314,7 +315,7 @@ class Model:
         pl = self.planning
         c.first_block = None
         if gr is not None:
-            for bi, b in enumerate(gr.talks):
+            for b in gr.talks:
                 if not self._applies(c, b.applies_to):
                     continue
                 n = b.count

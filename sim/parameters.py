@@ -153,7 +153,8 @@ class Exhaustion(Strict):
             raise ValueError(f"prior_hours_used shares sum to {total:g}; they must sum to 1")
         for p, h in self.prior_hours_used:
             if p < 0 or not 0 <= h < self.benefit_period_hours:
-                raise ValueError(f"prior_hours_used entry [{p}, {h}]: share >= 0 and hours in [0, benefit_period_hours)")
+                raise ValueError(f"prior_hours_used entry [{p}, {h}]: "
+                                 "share >= 0 and hours in [0, benefit_period_hours)")
         return self
 
 
@@ -218,7 +219,8 @@ class Scenario(Strict):
                 if dest not in names or dest == g:
                     raise ValueError(f"groups.{g}.hazard.to.{dest}: not another group of {sorted(names)}")
             if grp.exhaustion and grp.exhaustion.to_group not in names:
-                raise ValueError(f"groups.{g}.exhaustion.to_group = {grp.exhaustion.to_group!r}: not a group of {sorted(names)}")
+                raise ValueError(f"groups.{g}.exhaustion.to_group = {grp.exhaustion.to_group!r}: "
+                                 f"not a group of {sorted(names)}")
         for table in ("talk_multiplier", "threat_multiplier"):
             missing = names - set(getattr(self.effects, table))
             if missing:
@@ -464,7 +466,8 @@ def _check_against_rules(sc: Scenario, rule_sets: dict[str, RuleSet]) -> None:
     for rs in rule_sets.values():
         unknown = set(rs.groups) - names
         if unknown:
-            raise ParamError("rules", rs.name, f"rule groups {sorted(unknown)} are not groups of the scenario {sorted(names)}")
+            raise ParamError("rules", rs.name,
+                             f"rule groups {sorted(unknown)} are not groups of the scenario {sorted(names)}")
         for g in rs.exemption.pool_groups:
             if g not in names:
                 raise ParamError("rules", rs.name, f"exemption pool group {g!r} is not a group of the scenario")

@@ -16,9 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.errors import ParamError
-from sim.hazard import INF, SpellDistribution, entry_components, frailty_from_uniform, spell_distribution
-from sim.randomness import (COL_FRAILTY, COL_PRIOR_HOURS, COL_SHORT_ABSENCE, COL_UNDER_30, ROW_WIDTH,
-                            Streams)
+from sim.hazard import INF, SpellDistribution, frailty_from_uniform, spell_distribution
+from sim.randomness import COL_FRAILTY, COL_PRIOR_HOURS, COL_SHORT_ABSENCE, COL_UNDER_30, ROW_WIDTH, Streams
 
 DAYS_PER_YEAR = 365.25
 
@@ -143,6 +142,3 @@ def initial_stock(params, group: str, streams: Streams, key_base: int) -> Entran
     return Entrants(group, np.zeros(n), key_base + np.arange(n, dtype=np.int64), rows[pick], elapsed)
 
 
-def check_components(params, group: str) -> list[tuple[float, float, float]]:
-    """The entry mixture used by the analytic distribution (exposed for tests)."""
-    return entry_components(params.groups[group])[0]

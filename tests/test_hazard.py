@@ -66,8 +66,8 @@ def test_simulated_spell_lengths_follow_the_hazard_ks():
             # KS needs a continuous distribution: stop short of the first exhaustion atom, and
             # check the mass that runs out of benefit separately
             lim = min(exhaustion_day(grp.exhaustion, h) for _, h in grp.exhaustion.prior_hours_used) - 1e-6
-            exhausted = (sub.dest == grp.exhaustion.to_group).to_numpy() & np.isin(
-                np.round(dur, 6), np.round([exhaustion_day(grp.exhaustion, h) for _, h in grp.exhaustion.prior_hours_used], 6))
+            caps = [exhaustion_day(grp.exhaustion, h) for _, h in grp.exhaustion.prior_hours_used]
+            exhausted = (sub.dest == grp.exhaustion.to_group).to_numpy() & np.isin(np.round(dur, 6), np.round(caps, 6))
             ci = stats.binomtest(int(exhausted.sum()), len(dur)).proportion_ci(0.99)
             assert ci.low <= dist.cap_mass <= ci.high, (g, dist.cap_mass, ci)
         f_limit = dist.cdf(np.array([lim]))[0]
