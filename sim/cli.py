@@ -98,6 +98,18 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from sim import bench
+
+    def say(text: str) -> None:
+        print(f"bench: {text}", file=sys.stderr, flush=True)
+
+    result = bench.run_bench(scale=args.scale, years=args.years, sweep_replications=args.sweep_replications,
+                             sweep_scale=args.sweep_scale, progress=say)
+    print(bench.to_json(result) if args.json else bench.format_bench(result))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="caseload", description="Caseload simulation of the Danish employment reform.")
     sub = ap.add_subparsers(dest="command", required=True)
@@ -113,6 +125,13 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("params")
     v.add_argument("--set", action="append", default=[], metavar="PATH=VALUE")
     v.set_defaults(func=cmd_validate)
+    b = sub.add_parser("bench", help="measure speed, memory, scaling and parallel efficiency on this machine")
+    b.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    b.add_argument("--years", type=float, default=1.0, help="simulated years (default 1)")
+    b.add_argument("--scale", type=float, default=0.25, help="population scale (default 0.25; 1 = Denmark)")
+    b.add_argument("--sweep-replications", type=int, default=4, help=argparse.SUPPRESS)
+    b.add_argument("--sweep-scale", type=float, default=None, help=argparse.SUPPRESS)
+    b.set_defaults(func=cmd_bench)
     return ap
 
 

@@ -1,0 +1,303 @@
+"""`caseload bench`: how fast and how big the model is on this machine, against fixed targets.
+
+Four measurements, each answering one question:
+
+(a) the model itself (national default, capacity limited): wall time, spells/s, SimPy events/s, peak RSS;
+(b) the SimPy floor: a bare SimPy program with exactly the model's processes and timeouts, so that
+    `model_over_floor` says how much the model costs beyond the event machinery it cannot avoid;
+(c) scaling: wall and peak RSS at 0.25, 0.5 and 1 x the scale, and the log-log slope of wall on scale
+    (1.0 = linear; more means something grows faster than the population);
+(d) sweep throughput: replications per second with 1 worker and with all cores, and the parallel efficiency.
+
+Every single-replication measurement runs in a fresh 'spawn' child process, so a peak RSS (a high-water
+mark that never goes down) belongs to that measurement alone and no measurement warms caches for the next.
+Nothing here asserts on timings: the targets are reported as met or not, never raised as errors.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import multiprocessing
+import os
+import platform
+import random
+import resource
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+# Targets the benchmark reports against (see the brief in README / `caseload bench --help`).
+TARGET_MODEL_OVER_FLOOR = 2.0
+TARGET_PEAK_RSS_MB = 1500.0
+TARGET_RSS_SCALE, TARGET_RSS_YEARS = 1.0, 4.0
+TARGET_SCALING_EXPONENT = 1.1
+TARGET_PARALLEL_EFFICIENCY = 0.85
+
+SCALE_FACTORS = (0.25, 0.5, 1.0)
+
+
+def _peak_rss_mb() -> float:
+    """Peak resident set size of this process so far, in MB (Linux reports ru_maxrss in KB, macOS in bytes)."""
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss / (1024 * 1024) if sys.platform == "darwin" else rss / 1024
+
+
+def bench_params(scale: float, years: float):
+    """The benchmarked scenario: the national default with capacity limits on (the expensive, realistic case)."""
+    import sim
+
+    return sim.load_params(overrides={"scale": scale, "years": years, "capacity.unlimited": False})
+
+
+# -- work done inside a child process ------------------------------------------------------------------------
+def model_once(scale: float, years: float, seed: int = 1) -> dict[str, Any]:
+    """One replication of the model; returns run_replication's counts plus peak RSS of the calling process.
+
+    Meant to run in a fresh child (see `in_child`); `rss_baseline_mb` is the RSS after imports and parameter
+    loading, so the model's own footprint is peak minus baseline.
+    """
+    from sim.experiment import run_replication
+
+    params = bench_params(scale, years)
+    baseline = _peak_rss_mb()
+    _, _, stats = run_replication(params, replication=0, seed=seed)
+    return {"scale": scale, "years": years, "wall_s": float(stats["wall_s"]), "spells": int(stats["spells"]),
+            "processes": int(stats["processes"]), "timeouts": int(stats["timeouts"]), "wakes": int(stats["wakes"]),
+            "rss_baseline_mb": baseline, "peak_rss_mb": _peak_rss_mb()}
+
+
+def simpy_floor(processes: int, timeouts: int, seed: int = 1) -> dict[str, Any]:
+    """A bare SimPy program with exactly `processes` processes yielding `timeouts` timeouts in total.
+
+    Why: the model cannot be cheaper than SimPy scheduling the same events, so its wall over this wall is the
+    overhead of the model's own Python. Each process yields timeouts // processes exponential timeouts, the
+    first timeouts % processes one more; all start at time 0 like the model's initial stock. Returns the
+    counts actually started and yielded, so a test can check the floor is the program it claims to be.
+    """
+    import simpy
+
+    if processes < 1 or timeouts < 0:
+        raise ValueError(f"need processes >= 1 and timeouts >= 0, got {processes}, {timeouts}")
+    rng = random.Random(seed)
+    expo = rng.expovariate
+    counts = {"processes": 0, "timeouts": 0}
+    base, extra = divmod(timeouts, processes)
+
+    def proc(env: simpy.Environment, n: int):
+        counts["processes"] += 1
+        for _ in range(n):
+            counts["timeouts"] += 1
+            yield env.timeout(expo(1.0))
+
+    t0 = time.perf_counter()
+    env = simpy.Environment()
+    for i in range(processes):
+        env.process(proc(env, base + 1 if i < extra else base))
+    env.run()
+    wall = time.perf_counter() - t0
+    return {"wall_s": wall, "processes": counts["processes"], "timeouts": counts["timeouts"],
+            "peak_rss_mb": _peak_rss_mb()}
+
+
+def in_child(fn, *args: Any) -> dict[str, Any]:
+    """Run `fn(*args)` in a fresh 'spawn' process and return its result.
+
+    Why spawn, not fork: a forked child starts with the parent's pages and high-water mark, so its peak RSS
+    would include whatever the parent measured before; a spawned interpreter starts clean every time.
+    """
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
+        return pool.submit(fn, *args).result()
+
+
+# -- the four measurements ------------------------------------------------------------------------------------
+def measure_model(scale: float, years: float) -> dict[str, Any]:
+    """(a) The model at one scale in a fresh child, with spells/s and SimPy events/s derived from its counts."""
+    m = in_child(model_once, scale, years)
+    wall = m["wall_s"]
+    m["spells_per_s"] = m["spells"] / wall
+    m["events_per_s"] = (m["processes"] + m["timeouts"]) / wall
+    return m
+
+
+def measure_floor(processes: int, timeouts: int) -> dict[str, Any]:
+    """(b) The SimPy floor for the given counts, in a fresh child like the model."""
+    return in_child(simpy_floor, processes, timeouts)
+
+
+def scaling_exponent(scales: list[float], walls: list[float]) -> float:
+    """Least-squares slope of log(wall) on log(scale): 1.0 means wall time grows linearly with the population."""
+    import numpy as np
+
+    return float(np.polyfit(np.log(scales), np.log(walls), 1)[0])
+
+
+def measure_scaling(scale: float, years: float, at_full: dict[str, Any] | None = None) -> dict[str, Any]:
+    """(c) Wall and peak RSS at 0.25, 0.5 and 1 x `scale`, each in a fresh child.
+
+    `at_full` reuses an existing measurement at 1 x `scale` (the one from (a)) instead of running it again.
+    """
+    points = []
+    for f in SCALE_FACTORS:
+        s = scale * f
+        m = at_full if (f == 1.0 and at_full is not None) else in_child(model_once, s, years)
+        points.append({"scale": s, "wall_s": m["wall_s"], "peak_rss_mb": m["peak_rss_mb"], "spells": m["spells"]})
+    exponent = scaling_exponent([p["scale"] for p in points], [p["wall_s"] for p in points])
+    return {"points": points, "scaling_exponent": exponent}
+
+
+def measure_sweep(scale: float, years: float, replications: int, workers: int | None = None) -> dict[str, Any]:
+    """(d) The same replications with 1 worker and with `workers` (default: all cores) via `sim.run`.
+
+    Parallel efficiency = (t1 / tN) / N with N the number of workers; it includes the pool's start-up and
+    the gathering of results, because a user pays those too. With fewer replications than workers the
+    efficiency cannot reach 1.
+    """
+    import sim
+
+    n_workers = workers or os.cpu_count() or 1
+    params = bench_params(scale, years)
+    # Untimed warm-up: the first run in a process pays one-off costs (lazy imports, cached tables) that
+    # would otherwise be charged to the 1-worker run only, and forked workers inherit the warm state.
+    sim.run(params, replications=1, seed=1, workers=1)
+    t0 = time.perf_counter()
+    sim.run(params, replications=replications, seed=1, workers=1)
+    t1 = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    sim.run(params, replications=replications, seed=1, workers=n_workers)
+    tn = time.perf_counter() - t0
+    return {"scale": scale, "years": years, "replications": replications, "workers": n_workers,
+            "wall_1_s": t1, "wall_n_s": tn, "reps_per_s_1": replications / t1, "reps_per_s_n": replications / tn,
+            "parallel_efficiency": (t1 / tn) / n_workers}
+
+
+def machine_info() -> dict[str, Any]:
+    """What the numbers depend on: platform, cores, interpreter and library versions, load at start."""
+    import numpy
+    import simpy
+
+    import sim
+
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:
+        usable = os.cpu_count()
+    return {"platform": platform.platform(), "machine": platform.machine(), "cpu_count": os.cpu_count(),
+            "cpus_usable": usable, "python": platform.python_version(), "simpy": simpy.__version__,
+            "numpy": numpy.__version__, "caseload_sim": sim.__version__, "loadavg_start": _loadavg()}
+
+
+def _loadavg() -> list[float] | None:
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
+
+
+def targets(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each target with its measured value and whether it is met (memory: only judged at scale 1, 4 years)."""
+    rss_applies = result["scale"] == TARGET_RSS_SCALE and result["years"] == TARGET_RSS_YEARS
+    return {
+        "model_over_floor": {"target": f"<= {TARGET_MODEL_OVER_FLOOR}", "value": result["model_over_floor"],
+                             "met": result["model_over_floor"] <= TARGET_MODEL_OVER_FLOOR},
+        "peak_rss_mb": {"target": f"<= {TARGET_PEAK_RSS_MB:g} MB (scale {TARGET_RSS_SCALE:g}, "
+                                  f"{TARGET_RSS_YEARS:g} years)",
+                        "value": result["peak_rss_mb"],
+                        "met": (result["peak_rss_mb"] <= TARGET_PEAK_RSS_MB) if rss_applies else None,
+                        "within_limit_at_this_setup": result["peak_rss_mb"] <= TARGET_PEAK_RSS_MB,
+                        "applies": rss_applies},
+        "scaling_exponent": {"target": f"<= {TARGET_SCALING_EXPONENT}", "value": result["scaling_exponent"],
+                             "met": result["scaling_exponent"] <= TARGET_SCALING_EXPONENT},
+        "parallel_efficiency": {"target": f">= {TARGET_PARALLEL_EFFICIENCY}", "value": result["parallel_efficiency"],
+                                "met": result["parallel_efficiency"] >= TARGET_PARALLEL_EFFICIENCY},
+    }
+
+
+def run_bench(scale: float = 0.25, years: float = 1.0, sweep_replications: int = 4,
+              sweep_scale: float | None = None, progress=None) -> dict[str, Any]:
+    """All four measurements; `progress(text)` is called before each step (the CLI prints to stderr)."""
+    say = progress or (lambda _text: None)
+    t_start = time.perf_counter()
+    info = machine_info()
+    say(f"(a) model at scale {scale:g}, {years:g} years")
+    model = measure_model(scale, years)
+    say(f"(b) SimPy floor: {model['processes']:,} processes, {model['timeouts']:,} timeouts")
+    floor = measure_floor(model["processes"], model["timeouts"])
+    say("(c) scaling at " + ", ".join(f"{scale * f:g}" for f in SCALE_FACTORS))
+    scaling = measure_scaling(scale, years, at_full=model)
+    sweep_s = sweep_scale if sweep_scale is not None else scale / 4
+    say(f"(d) sweep: {sweep_replications} replications at scale {sweep_s:g}, 1 worker vs all")
+    sweep = measure_sweep(sweep_s, years, sweep_replications)
+    info["loadavg_end"] = _loadavg()
+    result: dict[str, Any] = {
+        "scale": scale, "years": years,
+        "model_over_floor": model["wall_s"] / floor["wall_s"],
+        "spells_per_s": model["spells_per_s"],
+        "events_per_s": model["events_per_s"],
+        "peak_rss_mb": model["peak_rss_mb"],
+        "scaling_exponent": scaling["scaling_exponent"],
+        "parallel_efficiency": sweep["parallel_efficiency"],
+        "model": model, "floor": floor, "scaling": scaling, "sweep": sweep, "machine": info,
+    }
+    result["targets"] = targets(result)
+    result["notes"] = [
+        f"The memory target refers to a national replication at scale {TARGET_RSS_SCALE:g}, "
+        f"{TARGET_RSS_YEARS:g} years; measure it with: caseload bench --scale 1 --years 4",
+        "Model wall is run_replication's wall_s (set-up, simulation and KPI tables); events = processes + timeouts.",
+        "Peak RSS is the whole child interpreter's high-water mark, including imports (see rss_baseline_mb).",
+    ]
+    result["bench_wall_s"] = time.perf_counter() - t_start
+    return result
+
+
+def format_bench(r: dict[str, Any]) -> str:
+    """The human-readable report."""
+    m, f, sw, mi = r["model"], r["floor"], r["sweep"], r["machine"]
+
+    def yes(t: dict[str, Any]) -> str:
+        return "n/a" if t["met"] is None else ("met" if t["met"] else "NOT met")
+
+    t = r["targets"]
+    lines = [
+        f"caseload bench: scale {r['scale']:g}, {r['years']:g} years | {mi['platform']} | "
+        f"{mi['cpu_count']} cpus | Python {mi['python']} | SimPy {mi['simpy']} | load {mi['loadavg_start']}",
+        "",
+        f"{'measure':<34}{'value':>16}  {'target':<40}{'':>8}",
+        f"{'model / SimPy floor (wall)':<34}{r['model_over_floor']:>16.2f}  {t['model_over_floor']['target']:<40}"
+        f"{yes(t['model_over_floor']):>8}",
+        f"{'peak RSS (MB)':<34}{r['peak_rss_mb']:>16,.0f}  {t['peak_rss_mb']['target']:<40}{yes(t['peak_rss_mb']):>8}",
+        f"{'scaling exponent (wall ~ scale^k)':<34}{r['scaling_exponent']:>16.2f}  "
+        f"{t['scaling_exponent']['target']:<40}{yes(t['scaling_exponent']):>8}",
+        f"{'parallel efficiency':<34}{r['parallel_efficiency']:>16.2f}  {t['parallel_efficiency']['target']:<40}"
+        f"{yes(t['parallel_efficiency']):>8}",
+        f"{'spells per second':<34}{r['spells_per_s']:>16,.0f}",
+        f"{'SimPy events per second':<34}{r['events_per_s']:>16,.0f}",
+        "",
+        f"model: {m['wall_s']:.2f} s, {m['spells']:,} spells, {m['processes']:,} processes, "
+        f"{m['timeouts']:,} timeouts, RSS baseline {m['rss_baseline_mb']:.0f} MB",
+        f"floor: {f['wall_s']:.2f} s for the same {f['processes']:,} processes and {f['timeouts']:,} timeouts",
+        "scaling: " + "; ".join(f"scale {p['scale']:g}: {p['wall_s']:.2f} s, {p['peak_rss_mb']:.0f} MB"
+                                for p in r["scaling"]["points"]),
+        f"sweep: {sw['replications']} replications at scale {sw['scale']:g}: 1 worker {sw['wall_1_s']:.2f} s "
+        f"({sw['reps_per_s_1']:.2f}/s), {sw['workers']} workers {sw['wall_n_s']:.2f} s ({sw['reps_per_s_n']:.2f}/s)",
+        "",
+        *(f"note: {n}" for n in r["notes"]),
+        f"bench wall time {r['bench_wall_s']:.0f} s; load average at end {mi['loadavg_end']}",
+    ]
+    return "\n".join(lines)
+
+
+def to_json(r: dict[str, Any]) -> str:
+    """The JSON report; non-finite numbers (which should not occur) become null rather than invalid JSON."""
+    def clean(x: Any) -> Any:
+        if isinstance(x, float) and not math.isfinite(x):
+            return None
+        if isinstance(x, dict):
+            return {k: clean(v) for k, v in x.items()}
+        if isinstance(x, list | tuple):
+            return [clean(v) for v in x]
+        return x
+
+    return json.dumps(clean(r), indent=2)
