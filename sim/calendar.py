@@ -7,6 +7,7 @@ bookings later, and caseworker hours exist only on working days.
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import holidays
 import numpy as np
@@ -31,7 +32,7 @@ class WorkingCalendar:
 
     def next_working_day(self, day: float) -> int:
         """The first working day on or after `day` (days past the calendar count as working)."""
-        i = int(np.ceil(day)) if day > 0 else 0
+        i = math.ceil(day) if day > 0 else 0
         if i >= self.n_days:
             return i
         return self._next[i]

@@ -124,6 +124,7 @@ class Model:
         self.n_processes = 0  # SimPy processes started
         self.n_timeouts = 0  # SimPy timeouts yielded (the benchmark's floor repeats these counts)
         self.active: dict[int, Citizen] = {}
+        self._templates: dict[tuple, tuple] = {}
 
     # -- rules in force -----------------------------------------------------------------------
     def rules_at(self, day: float) -> RuleSet:
@@ -164,7 +165,7 @@ class Model:
         c.frailty = float(attrs["frailty"][i])
         c.under_30 = bool(attrs["under_30"][i])
         c.short_absence = bool(attrs["short_absence"][i])
-        c.cap_day = float(attrs["cap_day"][i])
+        c.cap_day = float(attrs["cap_day"][i])  # plain floats: numpy scalars are slow in the hot path
         c.booking = None
         c.exempt = False
         return c
@@ -175,17 +176,18 @@ class Model:
         for batch in arrivals(self.params, g, self.inflows[g], self.streams, gi << GROUP_KEY_SHIFT):
             if len(batch.keys) == 0:
                 continue
-            attrs = citizen_attributes(self.params, g, batch.rows)
-            for i in range(len(batch.keys)):
-                day = float(batch.days[i])
+            attrs = {k: v.tolist() for k, v in citizen_attributes(self.params, g, batch.rows).items()}
+            days = batch.days.tolist()
+            for i in range(len(days)):
+                day = days[i]
                 if day > env.now:
                     self.n_timeouts += 1
                     yield env.timeout(day - env.now)
-                c = self._new_citizen(batch.keys[i], batch.rows[i], attrs, i)
+                c = self._new_citizen(batch.keys[i], batch.rows[i].copy(), attrs, i)
                 target = g
                 if g == "aktivitetsparat":
                     share = self.rules_at(day).routing.aktivitetsparat_entrants_to_jobparat
-                    if share > 0.0 and "jobparat" in self.gidx and batch.rows[i][COL_ROUTING] < share:
+                    if share > 0.0 and "jobparat" in self.gidx and c.row[COL_ROUTING] < share:
                         target = "jobparat"
                 env.process(self._life(c, target, day, external=True, initial=False))
                 self.n_processes += 1
@@ -204,12 +206,17 @@ class Model:
         self.active[c.key] = c
         self._start_spell(c, g, spell_start, external=external, initial=initial)
         horizon = self.horizon
+        switches = bool(self.switch_days)
         while True:
             now = env.now
-            contact_day = c.booking[0] if c.booking is not None else INF
+            booking = c.booking
+            wake = booking[0] if booking is not None else INF
             exit_day = c.work_exit if c.work_exit < c.fixed_exit else c.fixed_exit
-            switch = self.next_switch(now)
-            wake = min(contact_day, exit_day, switch)
+            if exit_day < wake:
+                wake = exit_day
+            switch = self.next_switch(now) if switches else INF
+            if switch < wake:
+                wake = switch
             if wake >= horizon:
                 return  # still in stock at the end: _finish folds it in
             if wake > now:
@@ -309,17 +316,45 @@ class Model:
         heapq.heappush(c.plan, (day, c.seq, kind, payload))
 
     def _plan(self, c: Citizen, rules: RuleSet, now: float, assume_history: bool = False) -> None:
-        """Plan the rest of the spell under `rules`, from `now`.
+        """Plan the rest of the spell under `rules`, from `now`, and book its first item.
+
+        A fresh spell's plan depends only on the rule set, the group and a few attributes, so it
+        is built once per such combination and reused (relative to the spell start)."""
+        s = c.spell_start
+        elapsed = now - s
+        if elapsed == 0.0 and not assume_history:
+            key = (rules.name, c.g, c.exempt, c.under_30, c.short_absence)
+            template = self._templates.get(key)
+            if template is None:
+                template = self._templates[key] = self._plan_items(c, rules, 0.0, False)
+        else:
+            template = self._plan_items(c, rules, elapsed, assume_history)
+        items, c.first_block = template
+        plan = []
+        seq = 0
+        for rel, kind, static, due_rel in items:
+            seq += 1
+            day = s + rel
+            if kind == ON_REQUEST:
+                day = day + -math.log(1.0 - c.uniform(self.streams)) / self.gconst[c.g].on_request_rate
+            plan.append((day, seq, kind, (static, s + due_rel) if due_rel is not None else static))
+        heapq.heapify(plan)
+        c.plan = plan
+        c.seq = seq
+        self._book_next(c)
+
+    def _plan_items(self, c: Citizen, rules: RuleSet, elapsed: float, assume_history: bool):
+        """The items of a plan relative to the spell start: (target, kind, payload, due) in the
+        order they are numbered, and the block that holds the first talk.
 
         Talks and offers already held count against the requirements. For the initial stock,
         whose history before the start date is unknown, `assume_history` takes every contact
         planned before the elapsed time as held."""
-        c.plan = []
+        items: list[tuple[float, int, object, float | None]] = []
         s = c.spell_start
-        elapsed = now - s
         gr = rules.groups.get(c.g)
         pl = self.planning
-        c.first_block = None
+        first_block = None
         if gr is not None:
             for b in gr.talks:
                 if not self._applies(c, b.applies_to):
@@ -329,8 +364,8 @@ class Model:
                     n = 1 if b.first_for_all else 0
                 if n == 0:
                     continue
-                if c.first_block is None and b.first_for_all:
-                    c.first_block = b
+                if first_block is None and b.first_for_all:
+                    first_block = b
                 first_target = b.from_day + pl.first_talk_target_share * (b.first_deadline - b.from_day)
                 last_target = max(first_target, b.to_day - pl.talk_end_margin_days)
                 targets = [first_target + k * (last_target - first_target) / (n - 1) if n > 1 else first_target
@@ -345,7 +380,7 @@ class Model:
                         remaining = targets[held:]
                     remaining = [max(t, elapsed) for t in remaining]
                 for k, t in enumerate(remaining):
-                    self._push(c, s + t, TALK, (b, held + k == 0))
+                    items.append((t, TALK, (b, held + k == 0), None))
             for o in gr.offers:
                 if not self._applies(c, o.applies_to) or (c.exempt and o.exemptable):
                     continue
@@ -359,7 +394,7 @@ class Model:
                 done = any(prev < d - s <= due for d in c.offer_days)
                 if done or (assume_history and elapsed > target):
                     continue
-                self._push(c, s + max(elapsed, target), OFFER, (o, s + due))
+                items.append((max(elapsed, target), OFFER, o, due))
             for cl in gr.clarifications:
                 if not self._applies(c, cl.applies_to):
                     continue
@@ -367,15 +402,13 @@ class Model:
                 while due is not None and due <= elapsed:
                     due = due + cl.every_days if cl.every_days else None
                 if due is not None:
-                    self._push(c, s + max(elapsed, due - pl.clarification_lead_days), CLARIF, (cl, s + due))
-            rate = self.gconst[c.g].on_request_rate
-            if rate > 0:
-                start = max(elapsed, gr.as_needed_from_day)
-                self._push(c, s + start + -math.log(1.0 - c.uniform(self.streams)) / rate, ON_REQUEST, None)
+                    items.append((max(elapsed, due - pl.clarification_lead_days), CLARIF, cl, due))
+            if self.gconst[c.g].on_request_rate > 0:
+                items.append((max(elapsed, gr.as_needed_from_day), ON_REQUEST, None, None))
         ho = rules.handover
         if ho is not None and ho.group == c.g and elapsed < ho.day:
-            self._push(c, s + ho.day, HANDOVER, ho)
-        self._book_next(c)
+            items.append((ho.day, HANDOVER, ho, None))
+        return items, first_block
 
     def _task_hours(self, c: Citizen, kind: int, payload) -> tuple[str, float, str | None, int]:
         """(provider, hours, joint provider, channel 0 in person / 1 digital) of a plan item."""

@@ -37,11 +37,14 @@ class Recorder:
     def __post_init__(self) -> None:
         self.n_weeks = int(np.ceil(self.horizon_days / 7.0))
         g, p = len(self.groups), len(self.providers)
-        self.weekly = np.zeros((self.n_weeks, g, p, len(WEEKLY)))
+        # a flat list indexed by ((week * G + group) * P + provider) * M + measure: one element
+        # is updated per event, which is several times cheaper on a list than on a numpy array
+        self._stride = (g * p * len(WEEKLY), p * len(WEEKLY), len(WEEKLY))
+        self._weekly = [0.0] * (self.n_weeks * g * p * len(WEEKLY))
         self.initial_stock = np.zeros((g, p))
-        self.c = {k: np.zeros(g) for k in COUNTERS}
-        self.talks_gp = np.zeros((g, p))
-        self.hours_gp = np.zeros((g, p))
+        self._c = {k: [0.0] * g for k in COUNTERS}
+        self._talks_gp = [[0.0] * p for _ in range(g)]
+        self._hours_gp = [[0.0] * p for _ in range(g)]
         # the "all" level follows whole cases (external entry to external exit)
         self.case = {k: 0.0 for k in ("n3", "work3", "n6", "work6", "days_done", "done")}
 
@@ -49,22 +52,31 @@ class Recorder:
     def week(self, t: float) -> int:
         return min(int(t // 7.0), self.n_weeks - 1)
 
+    def _cell(self, t: float, g: int, p: int) -> int:
+        sw, sg, sp = self._stride
+        return self.week(t) * sw + g * sg + p * sp
+
+    @property
+    def weekly(self) -> np.ndarray:
+        """The weekly counters as an array (week, group, provider, measure)."""
+        return np.array(self._weekly).reshape(self.n_weeks, len(self.groups), len(self.providers), len(WEEKLY))
+
     def on_start(self, g: int, p: int) -> None:
-        self.c["start"][g] += 1
+        self._c["start"][g] += 1
         self.initial_stock[g, p] += 1
 
     def on_entry(self, t: float, g: int, p: int, external: bool) -> None:
-        w = self.week(t)
-        self.c["arrived"][g] += 1
+        i = self._cell(t, g, p)
+        self._c["arrived"][g] += 1
         if external:
-            self.c["arrived_external"][g] += 1
-        self.weekly[w, g, p, W_ENTRIES] += 1
-        self.weekly[w, g, p, W_STOCK] += 1
+            self._c["arrived_external"][g] += 1
+        self._weekly[i + W_ENTRIES] += 1
+        self._weekly[i + W_STOCK] += 1
         h = self.horizon_days
         if t <= h - 91.0:
-            self.c["n3"][g] += 1
+            self._c["n3"][g] += 1
         if t <= h - 182.0:
-            self.c["n6"][g] += 1
+            self._c["n6"][g] += 1
         if external:
             if t <= h - 91.0:
                 self.case["n3"] += 1
@@ -72,26 +84,25 @@ class Recorder:
                 self.case["n6"] += 1
 
     def on_handover(self, t: float, g: int, p_from: int, p_to: int) -> None:
-        w = self.week(t)
-        self.weekly[w, g, p_from, W_STOCK] -= 1
-        self.weekly[w, g, p_to, W_STOCK] += 1
+        self._weekly[self._cell(t, g, p_from) + W_STOCK] -= 1
+        self._weekly[self._cell(t, g, p_to) + W_STOCK] += 1
 
     def on_exit(self, t: float, g: int, p: int, spell_start: float, to_work: bool, external: bool,
                 case_start: float, new_entry: bool) -> None:
-        w = self.week(t)
-        c = self.c
+        i = self._cell(t, g, p)
+        c = self._c
         c["exited"][g] += 1
         if external:
             c["exited_external"][g] += 1
-        self.weekly[w, g, p, W_EXITS] += 1
-        self.weekly[w, g, p, W_STOCK] -= 1
+        self._weekly[i + W_EXITS] += 1
+        self._weekly[i + W_STOCK] -= 1
         dur = t - spell_start
         c["spell_days_done"][g] += dur
         c["spells_done"][g] += 1
         c["stock_days"][g] += t - max(spell_start, 0.0)
         if to_work:
             c["exits_work"][g] += 1
-            self.weekly[w, g, p, W_EXITS_WORK] += 1
+            self._weekly[i + W_EXITS_WORK] += 1
             if new_entry:
                 h = self.horizon_days
                 if dur <= 91.0 and spell_start <= h - 91.0:
@@ -110,38 +121,52 @@ class Recorder:
 
     def on_censor(self, g: int, spell_start: float) -> None:
         """A citizen still in stock when the run ends."""
-        self.c["stock_days"][g] += self.horizon_days - max(spell_start, 0.0)
+        self._c["stock_days"][g] += self.horizon_days - max(spell_start, 0.0)
 
     def on_task(self, t: float, g: int, p: int, hours: float, measure: int) -> None:
-        w = self.week(t)
-        self.weekly[w, g, p, measure] += 1
-        self.weekly[w, g, p, W_HOURS] += hours
-        self.hours_gp[g, p] += hours
+        i = self._cell(t, g, p)
+        self._weekly[i + measure] += 1
+        self._weekly[i + W_HOURS] += hours
+        self._hours_gp[g][p] += hours
         if measure == W_TALKS:
-            self.talks_gp[g, p] += 1
+            self._talks_gp[g][p] += 1
         elif measure == W_OFFERS:
-            self.c["offers"][g] += 1
+            self._c["offers"][g] += 1
         elif measure == W_CLARIF:
-            self.c["clarifications"][g] += 1
+            self._c["clarifications"][g] += 1
 
     def on_compliance(self, g: int, name: str, met: bool) -> None:
-        self.c[name + "_due" if name != "cov" else "cov_due"][g] += 1
+        self._c[name + "_due" if name != "cov" else "cov_due"][g] += 1
         if met:
             key = {"first": "first_on_time", "cov": "cov_met", "offer": "offer_met", "clar": "clar_on_time"}[name]
-            self.c[key][g] += 1
+            self._c[key][g] += 1
 
     def on_pool(self, g: int, exempt: bool) -> None:
-        self.c["pool"][g] += 1
+        self._c["pool"][g] += 1
         if exempt:
-            self.c["exempt"][g] += 1
+            self._c["exempt"][g] += 1
 
     # -- results -------------------------------------------------------------------------------
+    @property
+    def c(self) -> dict[str, np.ndarray]:
+        """The per-group counters as arrays."""
+        return {k: np.array(v) for k, v in self._c.items()}
+
+    @property
+    def talks_gp(self) -> np.ndarray:
+        return np.array(self._talks_gp)
+
+    @property
+    def hours_gp(self) -> np.ndarray:
+        return np.array(self._hours_gp)
+
     def kpis(self, replication: int, productive_hours: float) -> pd.DataFrame:
         """The KPI table of one replication: replication, kpi, group, provider, value.
 
         A KPI whose denominator is empty is absent, never zero."""
         years = self.horizon_days / 365.25
         c = self.c
+        talks_gp, hours_gp = self.talks_gp, self.hours_gp
         rows: list[tuple[str, str, str, float]] = []
 
         def add(kpi: str, group: str, provider: str, value: float) -> None:
@@ -169,14 +194,14 @@ class Recorder:
             ratio("offer_coverage_6m", g, c["offer_met"][gi], c["offer_due"][gi])
             ratio("clarification_on_time", g, c["clar_on_time"][gi], c["clar_due"][gi])
             ratio("exempt_share", g, c["exempt"][gi], c["pool"][gi])
-            add("talks_held_per_year", g, "all", self.talks_gp[gi].sum() / years)
+            add("talks_held_per_year", g, "all", talks_gp[gi].sum() / years)
             add("offers_started_per_year", g, "all", c["offers"][gi] / years)
-            add("caseworker_hours_per_year", g, "all", self.hours_gp[gi].sum() / years)
-            add("fte_needed", g, "all", self.hours_gp[gi].sum() / years / productive_hours)
+            add("caseworker_hours_per_year", g, "all", hours_gp[gi].sum() / years)
+            add("fte_needed", g, "all", hours_gp[gi].sum() / years / productive_hours)
             for pi, p in enumerate(self.providers):
-                add("talks_held_per_year", g, p, self.talks_gp[gi, pi] / years)
-                add("caseworker_hours_per_year", g, p, self.hours_gp[gi, pi] / years)
-                add("fte_needed", g, p, self.hours_gp[gi, pi] / years / productive_hours)
+                add("talks_held_per_year", g, p, talks_gp[gi, pi] / years)
+                add("caseworker_hours_per_year", g, p, hours_gp[gi, pi] / years)
+                add("fte_needed", g, p, hours_gp[gi, pi] / years / productive_hours)
         add("persons_start", "all", "all", start.sum())
         add("persons_arrived", "all", "all", c["arrived_external"].sum())
         add("persons_exited", "all", "all", c["exited_external"].sum())
@@ -193,14 +218,14 @@ class Recorder:
                                ("clarification_on_time", "clar_on_time", "clar_due"),
                                ("exempt_share", "exempt", "pool")]:
             ratio(name, "all", c[num].sum(), c[den].sum())
-        add("talks_held_per_year", "all", "all", self.talks_gp.sum() / years)
+        add("talks_held_per_year", "all", "all", talks_gp.sum() / years)
         add("offers_started_per_year", "all", "all", c["offers"].sum() / years)
-        add("caseworker_hours_per_year", "all", "all", self.hours_gp.sum() / years)
-        add("fte_needed", "all", "all", self.hours_gp.sum() / years / productive_hours)
+        add("caseworker_hours_per_year", "all", "all", hours_gp.sum() / years)
+        add("fte_needed", "all", "all", hours_gp.sum() / years / productive_hours)
         for pi, p in enumerate(self.providers):
-            add("talks_held_per_year", "all", p, self.talks_gp[:, pi].sum() / years)
-            add("caseworker_hours_per_year", "all", p, self.hours_gp[:, pi].sum() / years)
-            add("fte_needed", "all", p, self.hours_gp[:, pi].sum() / years / productive_hours)
+            add("talks_held_per_year", "all", p, talks_gp[:, pi].sum() / years)
+            add("caseworker_hours_per_year", "all", p, hours_gp[:, pi].sum() / years)
+            add("fte_needed", "all", p, hours_gp[:, pi].sum() / years / productive_hours)
         df = pd.DataFrame(rows, columns=["kpi", "group", "provider", "value"])
         df.insert(0, "replication", replication)
         return df
