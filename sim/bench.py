@@ -65,40 +65,58 @@ def model_once(scale: float, years: float, seed: int = 1) -> dict[str, Any]:
     _, _, stats = run_replication(params, replication=0, seed=seed)
     return {"scale": scale, "years": years, "wall_s": float(stats["wall_s"]), "spells": int(stats["spells"]),
             "processes": int(stats["processes"]), "timeouts": int(stats["timeouts"]), "wakes": int(stats["wakes"]),
+            "initial": int(stats["initial"]),
             "rss_baseline_mb": baseline, "peak_rss_mb": _peak_rss_mb()}
 
 
-def simpy_floor(processes: int, timeouts: int, seed: int = 1) -> dict[str, Any]:
+def simpy_floor(processes: int, timeouts: int, seed: int = 1, initial: int | None = None) -> dict[str, Any]:
     """A bare SimPy program with exactly `processes` processes yielding `timeouts` timeouts in total.
 
     Why: the model cannot be cheaper than SimPy scheduling the same events, so its wall over this wall is the
-    overhead of the model's own Python. Each process yields timeouts // processes exponential timeouts, the
-    first timeouts % processes one more; all start at time 0 like the model's initial stock. Returns the
-    counts actually started and yielded, so a test can check the floor is the program it claims to be.
+    overhead of the model's own Python. Shaped like the model: `initial` processes start at time 0 (the
+    initial stock); the others are started over time by one source process (the arrivals), whose waits count
+    among the timeouts, so the event queue holds about as many events as the model's. Each process yields an
+    equal share of the remaining timeouts. It runs under the same garbage-collector regime as the model.
+    Returns the counts actually started and yielded, so a test can check the floor is the program it claims.
     """
     import simpy
 
+    from sim.model import without_gc_pauses
+
     if processes < 1 or timeouts < 0:
         raise ValueError(f"need processes >= 1 and timeouts >= 0, got {processes}, {timeouts}")
+    initial = processes if initial is None else max(1, min(int(initial), processes))
+    later = processes - initial
+    source_timeouts = min(later, timeouts)
     rng = random.Random(seed)
     expo = rng.expovariate
     counts = {"processes": 0, "timeouts": 0}
-    base, extra = divmod(timeouts, processes)
+    base, extra = divmod(timeouts - source_timeouts, processes)
 
     def proc(env: simpy.Environment, n: int):
         counts["processes"] += 1
         for _ in range(n):
             counts["timeouts"] += 1
-            yield env.timeout(expo(1.0))
+            yield env.timeout(expo(1.0 / 30.0))
+
+    def source(env: simpy.Environment, first: int):
+        for i in range(first, processes):
+            if i - first < source_timeouts:
+                counts["timeouts"] += 1
+                yield env.timeout(expo(later / 365.0))
+            env.process(proc(env, base + 1 if i < extra else base))
 
     t0 = time.perf_counter()
     env = simpy.Environment()
-    for i in range(processes):
-        env.process(proc(env, base + 1 if i < extra else base))
-    env.run()
+    with without_gc_pauses():
+        for i in range(initial):
+            env.process(proc(env, base + 1 if i < extra else base))
+        if later:
+            env.process(source(env, initial))
+        env.run()
     wall = time.perf_counter() - t0
     return {"wall_s": wall, "processes": counts["processes"], "timeouts": counts["timeouts"],
-            "peak_rss_mb": _peak_rss_mb()}
+            "initial": initial, "peak_rss_mb": _peak_rss_mb()}
 
 
 def in_child(fn, *args: Any) -> dict[str, Any]:
@@ -122,9 +140,9 @@ def measure_model(scale: float, years: float) -> dict[str, Any]:
     return m
 
 
-def measure_floor(processes: int, timeouts: int) -> dict[str, Any]:
+def measure_floor(processes: int, timeouts: int, initial: int | None = None) -> dict[str, Any]:
     """(b) The SimPy floor for the given counts, in a fresh child like the model."""
-    return in_child(simpy_floor, processes, timeouts)
+    return in_child(simpy_floor, processes, timeouts, 1, initial)
 
 
 def scaling_exponent(scales: list[float], walls: list[float]) -> float:
@@ -224,7 +242,7 @@ def run_bench(scale: float = 0.25, years: float = 1.0, sweep_replications: int =
     say(f"(a) model at scale {scale:g}, {years:g} years")
     model = measure_model(scale, years)
     say(f"(b) SimPy floor: {model['processes']:,} processes, {model['timeouts']:,} timeouts")
-    floor = measure_floor(model["processes"], model["timeouts"])
+    floor = measure_floor(model["processes"], model["timeouts"], model.get("initial"))
     say("(c) scaling at " + ", ".join(f"{scale * f:g}" for f in SCALE_FACTORS))
     scaling = measure_scaling(scale, years, at_full=model)
     sweep_s = sweep_scale if sweep_scale is not None else scale / 4

@@ -24,7 +24,7 @@ def run_replication(params: LoadedParams, replication: int, seed: int) -> tuple[
     kpis = rec.kpis(replication, params.capacity.productive_hours_per_fte_year)
     weekly = rec.weekly_frame(replication)
     stats = {"replication": replication, "wall_s": time.perf_counter() - t0, "wakes": model.events,
-             "processes": model.n_processes, "timeouts": model.n_timeouts,
+             "processes": model.n_processes, "timeouts": model.n_timeouts, "initial": int(rec.c["start"].sum()),
              "spells": int(rec.c["arrived"].sum() + rec.c["start"].sum())}
     return kpis, weekly, stats
 

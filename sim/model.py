@@ -17,8 +17,11 @@ An uneventful spell therefore costs one or two events. The plan of a spell is a 
 
 from __future__ import annotations
 
+import gc
 import heapq
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,6 +41,24 @@ DAYS_PER_MONTH = 365.25 / 12
 STOCK_KEY_BASE = 1 << 50
 GROUP_KEY_SHIFT = 40
 BOOKING_MARGIN_DAYS = 800
+
+
+@contextmanager
+def without_gc_pauses() -> Iterator[None]:
+    """Switch Python's cyclic garbage collector off while a simulation runs.
+
+    Why: with hundreds of thousands of live citizens and generators, every full collection walks
+    them all, which made a national replication about 30 % slower and its cost grow faster than
+    the population. The model creates no reference cycles that need collecting (peak memory was
+    the same with the collector off), and reference counting still frees every citizen that
+    leaves. The collector is restored afterwards, also on error."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class Citizen:
@@ -152,7 +173,8 @@ class Model:
                 env.process(self._life(c, g, -float(stock.elapsed[i]), external=False, initial=True))
             env.process(self._arrivals(g))
             self.n_processes += len(stock.keys) + 1
-        env.run(until=self.horizon)
+        with without_gc_pauses():
+            env.run(until=self.horizon)
         self._finish()
         return self.recorder
 

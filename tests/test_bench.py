@@ -18,9 +18,10 @@ REQUIRED = ["model_over_floor", "spells_per_s", "events_per_s", "peak_rss_mb", "
             "parallel_efficiency"]
 
 
-@pytest.mark.parametrize("processes, timeouts", [(1, 0), (1, 5), (7, 7), (7, 23), (100, 1001), (3, 2)])
-def test_floor_runs_exactly_the_requested_processes_and_timeouts(processes, timeouts):
-    out = bench.simpy_floor(processes, timeouts, seed=3)
+@pytest.mark.parametrize("processes, timeouts, initial", [(1, 0, None), (1, 5, None), (7, 7, 3), (7, 23, 1),
+                                                         (100, 1001, 40), (3, 2, 1), (50, 10, 5)])
+def test_floor_runs_exactly_the_requested_processes_and_timeouts(processes, timeouts, initial):
+    out = bench.simpy_floor(processes, timeouts, seed=3, initial=initial)
     assert out["processes"] == processes
     assert out["timeouts"] == timeouts
 
