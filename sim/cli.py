@@ -110,6 +110,24 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_staff(args: argparse.Namespace) -> int:
+    from sim.staffing import staff_command
+
+    return staff_command(args)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from sim.report import report_command
+
+    return report_command(args)
+
+
+def cmd_charts(args: argparse.Namespace) -> int:
+    from sim.charts import charts_command
+
+    return charts_command(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="caseload", description="Caseload simulation of the Danish employment reform.")
     sub = ap.add_subparsers(dest="command", required=True)
@@ -132,6 +150,26 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--sweep-replications", type=int, default=4, help=argparse.SUPPRESS)
     b.add_argument("--sweep-scale", type=float, default=None, help=argparse.SUPPRESS)
     b.set_defaults(func=cmd_bench)
+    s = sub.add_parser("staff", help="smallest caseworker FTE per provider whose lower 95 % bound meets targets")
+    s.add_argument("params", nargs="?", default=None, help="scenario TOML file (default: the national default)")
+    s.add_argument("--target", action="append", default=[], metavar="KPI>=VALUE",
+                   help="e.g. first_talk_on_time>=0.95 or talk_coverage_6m[jobparat]>=0.75 (repeatable)")
+    s.add_argument("--set", action="append", default=[], metavar="PATH=VALUE")
+    s.add_argument("--replications", default="10")
+    s.add_argument("--seed", type=int, default=1)
+    s.add_argument("--workers", type=int, default=None)
+    s.add_argument("--out", default=None, help="folder for staffing.csv (optional)")
+    s.set_defaults(func=cmd_staff)
+    rp = sub.add_parser("report", help="write one self-contained HTML report for a run folder")
+    rp.add_argument("run_dir")
+    rp.add_argument("--lang", choices=["en", "da"], default="en")
+    rp.add_argument("--out", default=None, help="HTML file (default RUN_DIR/report[_da].html)")
+    rp.set_defaults(func=cmd_report)
+    ch = sub.add_parser("charts", help="write the chart pack (PNG, SVG, one PDF) for one run or a comparison")
+    ch.add_argument("run_dirs", nargs="+", help="one run folder, or several to compare")
+    ch.add_argument("--lang", choices=["en", "da"], default="en")
+    ch.add_argument("--out", default=None, help="folder for the charts (default RUN_DIR/charts)")
+    ch.set_defaults(func=cmd_charts)
     return ap
 
 

@@ -33,7 +33,7 @@ from sim.exemption import ExemptionPolicy, make_policy
 from sim.hazard import INF, GroupHazard, integrate_windows, invert_windows
 from sim.population import arrivals, citizen_attributes, external_inflows, initial_stock, spell_distributions
 from sim.randomness import COL_EXEMPTION, COL_PRIOR_HOURS, COL_ROUTING, FIRST_FREE, ROW_WIDTH, Streams
-from sim.recorder import W_CLARIF, W_OFFERS, W_TALKS, Recorder
+from sim.recorder import SIX_MONTHS, W_CLARIF, W_OFFERS, W_TALKS, Recorder
 from sim.rules import RuleSet
 
 TALK, OFFER, CLARIF, HANDOVER, ON_REQUEST = range(5)
@@ -601,14 +601,14 @@ class Model:
         gr = c.rules.groups.get(c.g)
         if gr is None:
             return
-        blocks = [x for x in gr.talks if x.to_day <= 182.0 and self._applies(c, x.applies_to)]
+        blocks = [x for x in gr.talks if x.to_day <= SIX_MONTHS and self._applies(c, x.applies_to)]
         if blocks:
             last = max(x.to_day for x in blocks)
             if end - s >= last and s + last <= self.horizon:
                 met = all(sum(1 for d, p in c.talks if p == x.provider and x.from_day <= d - s <= x.to_day) >= x.count
                           for x in blocks)
                 rec.on_compliance(gi, "cov", met)
-        offers = [o for o in gr.offers if o.due_day <= 182.0 and self._applies(c, o.applies_to)]
+        offers = [o for o in gr.offers if o.due_day <= SIX_MONTHS and self._applies(c, o.applies_to)]
         if offers:
             due = min(o.due_day for o in offers)
             if end - s >= due and s + due <= self.horizon:

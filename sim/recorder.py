@@ -13,6 +13,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+# The follow-up windows of the result goals "exit to work or education after 3 and 6 months"
+# (domain.md §6): measurement definitions of the KPIs, not legal deadlines (those live in the
+# rule-set files).
+THREE_MONTHS = 91.0
+SIX_MONTHS = 182.0
+
 # Weekly measures recorded per (week, group, provider).
 WEEKLY = ("entries", "exits", "exits_work", "talks_held", "offers_started", "clarifications",
           "caseworker_hours", "stock_delta")
@@ -73,14 +79,14 @@ class Recorder:
         self._weekly[i + W_ENTRIES] += 1
         self._weekly[i + W_STOCK] += 1
         h = self.horizon_days
-        if t <= h - 91.0:
+        if t <= h - THREE_MONTHS:
             self._c["n3"][g] += 1
-        if t <= h - 182.0:
+        if t <= h - SIX_MONTHS:
             self._c["n6"][g] += 1
         if external:
-            if t <= h - 91.0:
+            if t <= h - THREE_MONTHS:
                 self.case["n3"] += 1
-            if t <= h - 182.0:
+            if t <= h - SIX_MONTHS:
                 self.case["n6"] += 1
 
     def on_handover(self, t: float, g: int, p_from: int, p_to: int) -> None:
@@ -105,18 +111,18 @@ class Recorder:
             self._weekly[i + W_EXITS_WORK] += 1
             if new_entry:
                 h = self.horizon_days
-                if dur <= 91.0 and spell_start <= h - 91.0:
+                if dur <= THREE_MONTHS and spell_start <= h - THREE_MONTHS:
                     c["work3"][g] += 1
-                if dur <= 182.0 and spell_start <= h - 182.0:
+                if dur <= SIX_MONTHS and spell_start <= h - SIX_MONTHS:
                     c["work6"][g] += 1
         if external:
             self.case["days_done"] += t - case_start
             self.case["done"] += 1
             if to_work and case_start >= 0.0:
                 h = self.horizon_days
-                if t - case_start <= 91.0 and case_start <= h - 91.0:
+                if t - case_start <= THREE_MONTHS and case_start <= h - THREE_MONTHS:
                     self.case["work3"] += 1
-                if t - case_start <= 182.0 and case_start <= h - 182.0:
+                if t - case_start <= SIX_MONTHS and case_start <= h - SIX_MONTHS:
                     self.case["work6"] += 1
 
     def on_censor(self, g: int, spell_start: float) -> None:
