@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 import sim
+from sim.compliance import legal_thresholds
 from sim.model import Model
 from sim.parameters import LoadedParams, load_params
 from sim.results import KPI_COLUMNS, WEEKLY_COLUMNS, Results
@@ -21,8 +22,8 @@ def run_replication(params: LoadedParams, replication: int, seed: int) -> tuple[
     t0 = time.perf_counter()
     model = Model(params, replication, seed)
     rec = model.run()
-    kpis = rec.kpis(replication, params.capacity.productive_hours_per_fte_year)
-    weekly = rec.weekly_frame(replication)
+    kpis = rec.kpis(replication, params.scenario)
+    weekly = rec.weekly_frame(replication, params.scenario)
     stats = {"replication": replication, "wall_s": time.perf_counter() - t0, "wakes": model.events,
              "processes": model.n_processes, "timeouts": model.n_timeouts, "initial": int(rec.c["start"].sum()),
              "spells": int(rec.c["arrived"].sum() + rec.c["start"].sum())}
@@ -68,6 +69,7 @@ def run(params=None, replications: int = 1, seed: int = 1, workers: int | None =
         "wall_time_s": round(time.perf_counter() - t0, 3),
         "replication_stats": [s for _, _, s in parts],
         "assumptions": p.assumptions(),
+        "legal_thresholds": legal_thresholds(p).to_dict(orient="records"),
         "params": p.scenario.model_dump(mode="json", by_alias=True),
     }
     return Results(kpis, weekly, provenance)

@@ -67,7 +67,7 @@ class Citizen:
     __slots__ = ("key", "row", "col", "overflow", "g", "spell_start", "case_start", "frailty",
                  "under_30", "short_absence", "cap_day", "exempt", "windows", "work_left", "work_t",
                  "work_exit", "fixed_exit", "fixed_dest", "provider", "plan", "seq", "booking",
-                 "talks", "offer_days", "clar_days", "new_entry", "rules", "first_block", "next_on_request")
+                 "talks", "offer_days", "clar_days", "new_entry", "provider_since", "rules", "first_block")
 
     def uniform(self, streams: Streams) -> float:
         """The citizen's next own uniform: from its row, then from its private stream."""
@@ -110,7 +110,8 @@ class Model:
         self.providers = list(sc.capacity.providers)
         self.gidx = {g: i for i, g in enumerate(self.groups)}
         self.pidx = {p: i for i, p in enumerate(self.providers)}
-        self.recorder = Recorder(self.groups, self.providers, self.horizon)
+        self.recorder = Recorder(self.groups, self.providers, self.horizon,
+                                 premium_min_days=sc.money.job_premium_min_case_weeks * 7.0)
         self.calendar = WorkingCalendar(sc.start_date, int(self.horizon) + BOOKING_MARGIN_DAYS,
                                         sc.calendar.include_customary_closing_days)
         self.ledgers = {
@@ -131,7 +132,12 @@ class Model:
         self.after_mult = eff.after_offer_multiplier
         types = list(sc.offers.types.values())
         self.offer_cum = np.cumsum([t.share for t in types]).tolist()
-        self.offer_types = [(t.duration_weeks * 7.0, t.lock_in_multiplier) for t in types]
+        mentor = sc.money.mentor_share_of_offers * sc.money.mentor_dkk_per_offer
+        # (duration days, lock-in multiplier, cost DKK, of which against the ØVO + mentor limit)
+        self.offer_types = [(t.duration_weeks * 7.0, t.lock_in_multiplier,
+                             t.cost_dkk_per_week * t.duration_weeks + mentor,
+                             (t.cost_dkk_per_week * t.duration_weeks if t.counts_against_oevo_limit else 0.0) + mentor)
+                            for t in types]
         self.gconst = {}
         for g, grp in sc.groups.items():
             hz = GroupHazard.from_params(grp.hazard)
@@ -218,6 +224,7 @@ class Model:
         """Fold in the citizens still in stock at the end of the run."""
         for c in self.active.values():
             self.recorder.on_censor(self.gidx[c.g], c.spell_start)
+            self.recorder.on_provider_days(self.gidx[c.g], self.pidx[c.provider], self.horizon - c.provider_since)
             self._evaluate_spell(c, self.horizon)
             self._log_spell(c, self.horizon, None)
 
@@ -295,6 +302,7 @@ class Model:
         rules = self.rules_at(now)
         c.rules = rules
         c.provider = self._provider_at(c, rules, now)
+        c.provider_since = now
         gi = gc.index
         if initial:
             self.recorder.on_start(gi, self.pidx[c.provider])
@@ -521,6 +529,8 @@ class Model:
         rec = self.recorder
         if kind == HANDOVER:
             p_from = self.pidx[c.provider]
+            rec.on_provider_days(gi, p_from, now - c.provider_since)
+            c.provider_since = now
             c.provider = payload.to_provider
             rec.on_handover(now, gi, p_from, self.pidx[c.provider])
         elif kind == TALK or kind == ON_REQUEST:
@@ -537,7 +547,8 @@ class Model:
             c.offer_days.append(now)
             u = c.uniform(self.streams)
             ti = next((i for i, cum in enumerate(self.offer_cum) if u < cum), len(self.offer_cum) - 1)
-            dur, lock = self.offer_types[ti]
+            dur, lock, cost, oevo_cost = self.offer_types[ti]
+            rec.on_offer_cost(now, gi, self.pidx[provider], cost, oevo_cost)
             if lock != 1.0:
                 self._add_window(c, (now, now + dur, lock))
             if self.after_mult != 1.0 and self.after_days > 0:
@@ -552,6 +563,7 @@ class Model:
             c.clar_days.append(now)
             if c.new_entry:
                 rec.on_compliance(gi, "clar", now <= due + 1e-9)
+                rec.on_rule(cl.kind, gi, now <= due + 1e-9)
             if cl.every_days:
                 nd = due + cl.every_days
                 self._push(c, nd - self.planning.clarification_lead_days, CLARIF, (cl, nd))
@@ -566,6 +578,7 @@ class Model:
         moves = dest in self.gidx
         self._evaluate_spell(c, now)
         self._log_spell(c, now, dest)
+        self.recorder.on_provider_days(gi, self.pidx[c.provider], now - c.provider_since)
         self.recorder.on_exit(now, gi, self.pidx[c.provider], c.spell_start, dest == "work",
                               external=not moves, case_start=c.case_start, new_entry=c.new_entry)
         if moves:
@@ -594,10 +607,10 @@ class Model:
         b = c.first_block
         if b is not None:
             deadline = s + b.first_deadline
-            first = next((d for d, p in c.talks if p == b.provider and d - s >= b.from_day), None)
-            if first is not None or end >= deadline:
-                if deadline <= self.horizon or first is not None:
-                    rec.on_compliance(gi, "first", first is not None and first <= deadline + 1e-9)
+            # counted for the citizens still in the spell at the deadline, like every minimum
+            if end >= deadline and deadline <= self.horizon:
+                first = next((d for d, p in c.talks if p == b.provider and d - s >= b.from_day), None)
+                rec.on_compliance(gi, "first", first is not None and first <= deadline + 1e-9)
         gr = c.rules.groups.get(c.g)
         if gr is None:
             return
@@ -613,3 +626,13 @@ class Model:
             due = min(o.due_day for o in offers)
             if end - s >= due and s + due <= self.horizon:
                 rec.on_compliance(gi, "offer", any(d - s <= due for d in c.offer_days))
+        # one compliance KPI per legal minimum: the share of the citizens it applies to, still in
+        # the spell at its deadline, who got it in time (exempt citizens count as not getting it,
+        # which is what the coverage share of the law measures)
+        for x in gr.talks:
+            if self._applies(c, x.applies_to) and end - s >= x.to_day and s + x.to_day <= self.horizon:
+                held = sum(1 for d, p in c.talks if p == x.provider and x.from_day <= d - s <= x.to_day)
+                rec.on_rule(x.kind, gi, held >= x.count)
+        for o in gr.offers:
+            if self._applies(c, o.applies_to) and end - s >= o.due_day and s + o.due_day <= self.horizon:
+                rec.on_rule(o.kind, gi, any(d - s <= o.due_day for d in c.offer_days))

@@ -73,6 +73,15 @@ class CaseworkerTime(Strict):
     talk_preparation_minutes: float = Field(ge=0.0, le=480.0)
     offer_admin_hours: float = Field(ge=0.0, le=100.0)
     clarification_hours: float = Field(ge=0.0, le=100.0)
+    case_work_hours_per_week: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("case_work_hours_per_week")
+    @classmethod
+    def _hours(cls, v: dict[str, float]) -> dict[str, float]:
+        for k, x in v.items():
+            if not 0.0 <= x <= 40.0:
+                raise ValueError(f"{k} = {x}: hours per citizen-week must be between 0 and 40")
+        return v
 
 
 class Planning(Strict):
@@ -104,6 +113,8 @@ class OfferType(Strict):
     share: float = Field(ge=0.0, le=1.0)
     duration_weeks: float = Field(gt=0.0, le=104.0)
     lock_in_multiplier: float = Field(ge=0.0, le=5.0)
+    cost_dkk_per_week: float = Field(0.0, ge=0.0, le=1e6)
+    counts_against_oevo_limit: bool = False
 
 
 class Offers(Strict):
@@ -115,6 +126,26 @@ class Offers(Strict):
         if abs(total - 1.0) > 1e-6:
             raise ValueError(f"offer type shares sum to {total:g}; they must sum to 1")
         return self
+
+
+class Money(Strict):
+    caseworker_dkk_per_fte_year: float = Field(ge=0.0, le=1e7)
+    oevo_mentor_limit_dkk_per_full_time_person: float = Field(ge=0.0, le=1e7)
+    oevo_limit_groups: list[str] = Field(default_factory=list)
+    mentor_share_of_offers: float = Field(0.0, ge=0.0, le=1.0)
+    mentor_dkk_per_offer: float = Field(0.0, ge=0.0, le=1e7)
+    job_premium_min_case_weeks: float = Field(52.0, ge=0.0, le=520.0)
+    job_premium_dkk_per_exit: float = Field(0.0, ge=0.0, le=1e7)
+    population: float = Field(gt=0.0)
+    benefit_dkk_per_week: dict[str, float]
+
+    @field_validator("benefit_dkk_per_week")
+    @classmethod
+    def _rates(cls, v: dict[str, float]) -> dict[str, float]:
+        for k, x in v.items():
+            if not 0.0 <= x <= 1e6:
+                raise ValueError(f"{k} = {x}: a weekly rate between 0 and 1,000,000 DKK")
+        return v
 
 
 class Frailty(Strict):
@@ -208,6 +239,7 @@ class Scenario(Strict):
     planning: Planning = Planning()
     effects: Effects
     offers: Offers
+    money: Money
     frailty: Frailty = Frailty()
     groups: dict[str, Group] = Field(min_length=1)
 
@@ -225,6 +257,15 @@ class Scenario(Strict):
             missing = names - set(getattr(self.effects, table))
             if missing:
                 raise ValueError(f"effects.{table}: no value for groups {sorted(missing)}")
+        missing = names - set(self.money.benefit_dkk_per_week)
+        if missing:
+            raise ValueError(f"money.benefit_dkk_per_week: no rate for groups {sorted(missing)}")
+        case_work = self.caseworker_time.case_work_hours_per_week
+        for table, keys in (("money.oevo_limit_groups", self.money.oevo_limit_groups),
+                            ("caseworker_time.case_work_hours_per_week", case_work)):
+            unknown = set(keys) - names
+            if unknown:
+                raise ValueError(f"{table}: {sorted(unknown)} are not groups of {sorted(names)}")
         if isinstance(self.rules, list):
             if not self.rules:
                 raise ValueError("rules: the timeline is empty")

@@ -21,8 +21,9 @@ SIX_MONTHS = 182.0
 
 # Weekly measures recorded per (week, group, provider).
 WEEKLY = ("entries", "exits", "exits_work", "talks_held", "offers_started", "clarifications",
-          "caseworker_hours", "stock_delta")
-W_ENTRIES, W_EXITS, W_EXITS_WORK, W_TALKS, W_OFFERS, W_CLARIF, W_HOURS, W_STOCK = range(len(WEEKLY))
+          "caseworker_hours", "stock_delta", "offer_dkk")
+W_ENTRIES, W_EXITS, W_EXITS_WORK, W_TALKS, W_OFFERS, W_CLARIF, W_HOURS, W_STOCK, W_OFFER_DKK = range(len(WEEKLY))
+WEEKS_PER_YEAR = 365.25 / 7.0
 
 # Per-group counters (index = group).
 COUNTERS = ("start", "arrived", "arrived_external", "exited", "exited_external", "exits_work",
@@ -30,7 +31,7 @@ COUNTERS = ("start", "arrived", "arrived_external", "exited", "exited_external",
             "n3", "work3", "n6", "work6",
             "first_due", "first_on_time", "cov_due", "cov_met", "offer_due", "offer_met",
             "pool", "exempt", "talks", "offers", "clarifications", "clar_due", "clar_on_time",
-            "hours")
+            "hours", "offer_dkk", "oevo_mentor_dkk", "premium_exits")
 
 
 @dataclass
@@ -38,6 +39,7 @@ class Recorder:
     groups: list[str]
     providers: list[str]
     horizon_days: float
+    premium_min_days: float = float("inf")
     n_weeks: int = field(init=False)
 
     def __post_init__(self) -> None:
@@ -51,6 +53,9 @@ class Recorder:
         self._c = {k: [0.0] * g for k in COUNTERS}
         self._talks_gp = [[0.0] * p for _ in range(g)]
         self._hours_gp = [[0.0] * p for _ in range(g)]
+        self._stock_days_gp = [[0.0] * p for _ in range(g)]
+        # compliance with each legal minimum, by the rule's kind: kind -> (due per group, met per group)
+        self._rules: dict[str, tuple[list[float], list[float]]] = {}
         # the "all" level follows whole cases (external entry to external exit)
         self.case = {k: 0.0 for k in ("n3", "work3", "n6", "work6", "days_done", "done")}
 
@@ -118,6 +123,8 @@ class Recorder:
         if external:
             self.case["days_done"] += t - case_start
             self.case["done"] += 1
+            if to_work and t - case_start >= self.premium_min_days:
+                c["premium_exits"][g] += 1
             if to_work and case_start >= 0.0:
                 h = self.horizon_days
                 if t - case_start <= THREE_MONTHS and case_start <= h - THREE_MONTHS:
@@ -140,6 +147,22 @@ class Recorder:
             self._c["offers"][g] += 1
         elif measure == W_CLARIF:
             self._c["clarifications"][g] += 1
+
+    def on_provider_days(self, g: int, p: int, days: float) -> None:
+        """Days a citizen of group g spent with provider p (for case work by provider)."""
+        self._stock_days_gp[g][p] += days
+
+    def on_offer_cost(self, t: float, g: int, p: int, dkk: float, oevo_mentor_dkk: float) -> None:
+        self._weekly[self._cell(t, g, p) + W_OFFER_DKK] += dkk
+        self._c["offer_dkk"][g] += dkk
+        self._c["oevo_mentor_dkk"][g] += oevo_mentor_dkk
+
+    def on_rule(self, kind: str, g: int, met: bool) -> None:
+        """One citizen exposed to the legal minimum `kind` (talk block, offer, clarification)."""
+        due, ok = self._rules.setdefault(kind, ([0.0] * len(self.groups), [0.0] * len(self.groups)))
+        due[g] += 1
+        if met:
+            ok[g] += 1
 
     def on_compliance(self, g: int, name: str, met: bool) -> None:
         self._c[name + "_due" if name != "cov" else "cov_due"][g] += 1
@@ -166,13 +189,23 @@ class Recorder:
     def hours_gp(self) -> np.ndarray:
         return np.array(self._hours_gp)
 
-    def kpis(self, replication: int, productive_hours: float) -> pd.DataFrame:
+    def case_work_hours_gp(self, scenario) -> np.ndarray:
+        """Other case work (hours per citizen-week in stock, by group) by group and provider."""
+        rate = np.array([scenario.caseworker_time.case_work_hours_per_week.get(g, 0.0) for g in self.groups])
+        return np.array(self._stock_days_gp) / 7.0 * rate[:, None]
+
+    def kpis(self, replication: int, scenario) -> pd.DataFrame:
         """The KPI table of one replication: replication, kpi, group, provider, value.
 
-        A KPI whose denominator is empty is absent, never zero."""
+        A KPI whose denominator is empty is absent, never zero. Money follows the events: benefit
+        weeks are the days spent in stock, offer costs are booked when an offer starts, the job
+        premium when a long case ends in work."""
         years = self.horizon_days / 365.25
+        productive_hours = scenario.capacity.productive_hours_per_fte_year
+        money = scenario.money
         c = self.c
-        talks_gp, hours_gp = self.talks_gp, self.hours_gp
+        talks_gp = self.talks_gp
+        hours_gp = self.hours_gp + self.case_work_hours_gp(scenario)
         rows: list[tuple[str, str, str, float]] = []
 
         def add(kpi: str, group: str, provider: str, value: float) -> None:
@@ -182,8 +215,16 @@ class Recorder:
             if den > 0:
                 add(kpi, group, "all", num / den)
 
+        def staff(group: str, provider: str, hours: float) -> None:
+            add("caseworker_hours_per_year", group, provider, hours / years)
+            add("fte_needed", group, provider, hours / years / productive_hours)
+            add("caseworker_dkk_per_year", group, provider,
+                hours / years / productive_hours * money.caseworker_dkk_per_fte_year)
+
         start = c["start"]
         in_stock = start + c["arrived"] - c["exited"]
+        benefit_weeks = c["stock_days"] / 7.0 / years
+        rates = np.array([money.benefit_dkk_per_week[g] for g in self.groups])
         for gi, g in enumerate(self.groups):
             add("persons_start", g, "all", start[gi])
             add("persons_arrived", g, "all", c["arrived"][gi])
@@ -200,14 +241,17 @@ class Recorder:
             ratio("offer_coverage_6m", g, c["offer_met"][gi], c["offer_due"][gi])
             ratio("clarification_on_time", g, c["clar_on_time"][gi], c["clar_due"][gi])
             ratio("exempt_share", g, c["exempt"][gi], c["pool"][gi])
+            for kind, (due, ok) in self._rules.items():
+                ratio(f"compliance_{kind}", g, ok[gi], due[gi])
             add("talks_held_per_year", g, "all", talks_gp[gi].sum() / years)
             add("offers_started_per_year", g, "all", c["offers"][gi] / years)
-            add("caseworker_hours_per_year", g, "all", hours_gp[gi].sum() / years)
-            add("fte_needed", g, "all", hours_gp[gi].sum() / years / productive_hours)
+            staff(g, "all", hours_gp[gi].sum())
             for pi, p in enumerate(self.providers):
                 add("talks_held_per_year", g, p, talks_gp[gi, pi] / years)
-                add("caseworker_hours_per_year", g, p, hours_gp[gi, pi] / years)
-                add("fte_needed", g, p, hours_gp[gi, pi] / years / productive_hours)
+                staff(g, p, hours_gp[gi, pi])
+            add("benefit_weeks_per_year", g, "all", benefit_weeks[gi])
+            add("benefit_dkk_per_year", g, "all", benefit_weeks[gi] * rates[gi])
+            add("offer_dkk_per_year", g, "all", c["offer_dkk"][gi] / years)
         add("persons_start", "all", "all", start.sum())
         add("persons_arrived", "all", "all", c["arrived_external"].sum())
         add("persons_exited", "all", "all", c["exited_external"].sum())
@@ -224,24 +268,54 @@ class Recorder:
                                ("clarification_on_time", "clar_on_time", "clar_due"),
                                ("exempt_share", "exempt", "pool")]:
             ratio(name, "all", c[num].sum(), c[den].sum())
+        for kind, (due, ok) in self._rules.items():
+            ratio(f"compliance_{kind}", "all", sum(ok), sum(due))
         add("talks_held_per_year", "all", "all", talks_gp.sum() / years)
         add("offers_started_per_year", "all", "all", c["offers"].sum() / years)
-        add("caseworker_hours_per_year", "all", "all", hours_gp.sum() / years)
-        add("fte_needed", "all", "all", hours_gp.sum() / years / productive_hours)
+        staff("all", "all", hours_gp.sum())
         for pi, p in enumerate(self.providers):
             add("talks_held_per_year", "all", p, talks_gp[:, pi].sum() / years)
-            add("caseworker_hours_per_year", "all", p, hours_gp[:, pi].sum() / years)
-            add("fte_needed", "all", p, hours_gp[:, pi].sum() / years / productive_hours)
+            staff("all", p, hours_gp[:, pi].sum())
+        # money and the result goals that the model can compute (domain.md §6)
+        benefit = float((benefit_weeks * rates).sum())
+        offers = c["offer_dkk"].sum() / years
+        caseworkers = hours_gp.sum() / years / productive_hours * money.caseworker_dkk_per_fte_year
+        premium = c["premium_exits"].sum() * money.job_premium_dkk_per_exit / years
+        limit_groups = [self.groups.index(g) for g in money.oevo_limit_groups if g in self.groups]
+        full_time_persons = c["stock_days"][limit_groups].sum() / self.horizon_days
+        add("benefit_weeks_per_year", "all", "all", benefit_weeks.sum())
+        add("benefit_dkk_per_year", "all", "all", benefit)
+        add("offer_dkk_per_year", "all", "all", offers)
+        add("oevo_mentor_dkk_per_year", "all", "all", c["oevo_mentor_dkk"].sum() / years)
+        add("oevo_mentor_limit_dkk_per_year", "all", "all",
+            full_time_persons * money.oevo_mentor_limit_dkk_per_full_time_person)
+        add("job_premium_dkk_per_year", "all", "all", premium)
+        add("net_dkk_per_year", "all", "all", benefit + offers + caseworkers - premium)
+        on_support = [gi for gi, g in enumerate(self.groups) if money.benefit_dkk_per_week[g] > 0]
+        add("public_support_share", "all", "all",
+            c["stock_days"][on_support].sum() / self.horizon_days / (money.population * scenario.scale))
         df = pd.DataFrame(rows, columns=["kpi", "group", "provider", "value"])
         df.insert(0, "replication", replication)
         return df
 
-    def weekly_frame(self, replication: int) -> pd.DataFrame:
-        """Weekly measures per group and provider, with "all" aggregates, in long form."""
-        arr = self.weekly.copy()
-        stock = self.initial_stock[None, :, :] + np.cumsum(arr[:, :, :, W_STOCK], axis=0)
-        arr[:, :, :, W_STOCK] = stock
-        names = list(WEEKLY)
+    def weekly_frame(self, replication: int, scenario) -> pd.DataFrame:
+        """Weekly measures per group and provider, with "all" aggregates, in long form.
+
+        `stock` is the caseload at the end of the week. Other case work, benefit payments and FTE
+        are derived from it (approximations that treat the end-of-week stock as the week's);
+        the KPIs use exact stock days instead."""
+        base = self.weekly.copy()
+        stock = self.initial_stock[None, :, :] + np.cumsum(base[:, :, :, W_STOCK], axis=0)
+        base[:, :, :, W_STOCK] = stock
+        case_rate = np.array([scenario.caseworker_time.case_work_hours_per_week.get(g, 0.0) for g in self.groups])
+        benefit_rate = np.array([scenario.money.benefit_dkk_per_week[g] for g in self.groups])
+        case_work = stock * case_rate[None, :, None]
+        hours = base[:, :, :, W_HOURS] + case_work
+        fte = hours * WEEKS_PER_YEAR / scenario.capacity.productive_hours_per_fte_year
+        benefit = stock * benefit_rate[None, :, None]
+        base[:, :, :, W_HOURS] = hours  # caseworker hours include other case work, as in the KPIs
+        arr = np.concatenate([base, case_work[..., None], fte[..., None], benefit[..., None]], axis=3)
+        names = list(WEEKLY) + ["case_work_hours", "fte_needed", "benefit_dkk"]
         names[W_STOCK] = "stock"
         frames = []
         groups = self.groups + ["all"]

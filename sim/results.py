@@ -41,6 +41,15 @@ class Results:
     def summary(self, level: float = 0.95) -> pd.DataFrame:
         return summarise(self.kpis, level)
 
+    def compliance(self) -> pd.DataFrame:
+        """Each legal minimum: the share achieved with its 95 % interval, the legal threshold of
+        the rule set in force at the end, and met / not met / uncertain."""
+        from sim.compliance import assess
+
+        thresholds = pd.DataFrame(self.provenance.get("legal_thresholds", []),
+                                  columns=["kpi", "group", "threshold", "source", "rule_set"])
+        return assess(self.summary(), thresholds)
+
     def kpi(self, name: str, group: str = "all", provider: str = "all") -> pd.Series:
         """One KPI's value per replication."""
         k = self.kpis
@@ -54,6 +63,7 @@ class Results:
         atomic_write(out / "run.json", lambda p: Path(p).write_text(json.dumps(self.provenance, indent=2, default=str)))
         atomic_write(out / "kpis.csv", lambda p: self.kpis.to_csv(p, index=False))
         atomic_write(out / "summary.csv", lambda p: self.summary().to_csv(p, index=False))
+        atomic_write(out / "compliance.csv", lambda p: self.compliance().to_csv(p, index=False))
         atomic_write(out / "weekly.parquet", lambda p: self.weekly.to_parquet(p, index=False))
         return out
 
