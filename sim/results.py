@@ -73,6 +73,9 @@ def atomic_write(path: Path, writer) -> None:
     reader never sees half a file and an interrupted run leaves the old file intact."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes files private; results are for sharing
     try:
         writer(tmp)
         os.replace(tmp, path)
