@@ -29,7 +29,20 @@ def summarise(kpis: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     half = np.where(out["n"] > 1, t * out["sd"] / np.sqrt(out["n"]), np.nan)
     out["ci_low"] = out["mean"] - half
     out["ci_high"] = out["mean"] + half
+    # a share cannot leave [0, 1]: clip the t-interval of share KPIs to it
+    share = out["kpi"].map(is_share)
+    out.loc[share, "ci_low"] = out.loc[share, "ci_low"].clip(lower=0.0)
+    out.loc[share, "ci_high"] = out.loc[share, "ci_high"].clip(upper=1.0)
     return out[SUMMARY_COLUMNS]
+
+
+SHARE_KPIS = {"first_talk_on_time", "talk_coverage_6m", "offer_coverage_6m", "clarification_on_time",
+              "exempt_share", "exit_work_or_education_3m", "exit_work_or_education_6m", "public_support_share"}
+
+
+def is_share(kpi: str) -> bool:
+    """KPIs that are shares of citizens, bounded by 0 and 1."""
+    return kpi in SHARE_KPIS or kpi.startswith("compliance_")
 
 
 @dataclass
