@@ -33,7 +33,10 @@ def _overrides(pairs: list[str]) -> dict[str, str]:
     return out
 
 
-def _replications(text: str) -> int:
+def _replications(text: str) -> int | str:
+    """A whole number >= 1, or "auto" (add replications until the KPIs are precise enough)."""
+    if str(text).strip().lower() == "auto":
+        return "auto"
     try:
         n = int(text)
     except ValueError:
@@ -122,6 +125,30 @@ def cmd_report(args: argparse.Namespace) -> int:
     return report_command(args)
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    from sim.compare import compare_command
+
+    return compare_command(args)
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from sim.sweep import sweep_command
+
+    return sweep_command(args)
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from sim.calibration import calibrate_command
+
+    return calibrate_command(args)
+
+
+def cmd_describe(args: argparse.Namespace) -> int:
+    from sim.describe import describe_command
+
+    return describe_command(args)
+
+
 def cmd_charts(args: argparse.Namespace) -> int:
     from sim.charts import charts_command
 
@@ -170,6 +197,36 @@ def build_parser() -> argparse.ArgumentParser:
     ch.add_argument("--lang", choices=["en", "da"], default="en")
     ch.add_argument("--out", default=None, help="folder for the charts (default RUN_DIR/charts)")
     ch.set_defaults(func=cmd_charts)
+    cp = sub.add_parser("compare", help="paired comparison B - A of two scenarios with common random numbers")
+    cp.add_argument("a", help="scenario A (TOML)")
+    cp.add_argument("b", help="scenario B (TOML)")
+    cp.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="override in both")
+    cp.add_argument("--replications", default="10")
+    cp.add_argument("--seed", type=int, default=1)
+    cp.add_argument("--workers", type=int, default=None)
+    cp.add_argument("--out", default="results/compare")
+    cp.add_argument("--lang", choices=["en", "da"], default="en")
+    cp.set_defaults(func=cmd_compare)
+    sw = sub.add_parser("sweep", help="run a parameter sweep (grid, Latin hypercube, Sobol, Morris); resumable")
+    sw.add_argument("sweep_file")
+    sw.add_argument("--out", default=None, help="sweep folder (default results/sweeps/NAME)")
+    sw.add_argument("--workers", type=int, default=None, help="local processes (default: all cores)")
+    sw.add_argument("--serial", action="store_true", help="run in this process")
+    sw.add_argument("--dask", default=None, metavar="ADDRESS",
+                    help="tcp://HOST:8786 for an existing scheduler, or 'local' for a LocalCluster")
+    sw.set_defaults(func=cmd_sweep)
+    ca = sub.add_parser("calibrate", help="write a scenario matching a municipality's own figures")
+    ca.add_argument("figures", help="CSV of figures per group (see params/calibration_example.csv)")
+    ca.add_argument("--out", required=True, help="scenario TOML to write, e.g. params/odense.toml")
+    ca.add_argument("--name", default=None)
+    ca.add_argument("--replications", default="4")
+    ca.add_argument("--seed", type=int, default=1)
+    ca.set_defaults(func=cmd_calibrate)
+    de = sub.add_parser("describe", help="write the model description (STRESS-DES) as Markdown")
+    de.add_argument("params", nargs="?", default=None)
+    de.add_argument("--set", action="append", default=[], metavar="PATH=VALUE")
+    de.add_argument("--out", default=None, help="Markdown file (default: print)")
+    de.set_defaults(func=cmd_describe)
     return ap
 
 

@@ -218,6 +218,22 @@ class Group(Strict):
         return v
 
 
+class Trials(Strict):
+    """The free-choice trial and the extended a-kasse trial (domain.md §5)."""
+
+    free_choice_share: float = Field(0.0, ge=0.0, le=1.0)
+    participation: float = Field(1.0, ge=0.0, le=1.0)
+    choice: dict[str, float] = Field(default_factory=lambda: {"municipality": 0.35, "akasse": 0.5, "other": 0.15})
+    selection: float = Field(0.0, ge=-1.0, le=1.0)
+
+    @field_validator("choice")
+    @classmethod
+    def _shares(cls, v: dict[str, float]) -> dict[str, float]:
+        if any(x < 0 for x in v.values()) or abs(sum(v.values()) - 1.0) > 1e-6:
+            raise ValueError(f"choice shares {v} must be >= 0 and sum to 1")
+        return v
+
+
 class RuleStep(Strict):
     from_: dt.date = Field(alias="from")
     set: str
@@ -241,6 +257,8 @@ class Scenario(Strict):
     offers: Offers
     money: Money
     frailty: Frailty = Frailty()
+    municipality: str | None = None
+    trials: Trials = Trials()
     groups: dict[str, Group] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -485,11 +503,15 @@ def load_params(path: str | Path | None = None, overrides: dict[str, Any] | None
     merged = _load_chain(file)
     sources: dict[str, str] = {}
     data = _split_sources(merged, "", sources)
-    # the "municipality" preset path of later issues and other shorthands would be resolved here
     for key, value in (overrides or {}).items():
-        if isinstance(value, str):
+        if isinstance(value, str) and key != "municipality":
             value = parse_value(value)
         _apply_override(data, key, value, sources)
+    if data.get("municipality"):
+        # a municipality preset: national default scaled by population, with its trial
+        from sim.municipalities import apply_municipality
+
+        data = apply_municipality(data, str(data["municipality"]), sources)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
