@@ -26,13 +26,26 @@ from dataclasses import dataclass
 
 import numpy as np
 import simpy
+from scipy.special import ndtr, ndtri
 
 from sim.calendar import WorkingCalendar
 from sim.capacity import Ledger, hours_per_day
-from sim.exemption import ExemptionPolicy, make_policy
+from sim.exemption import ExemptionPolicy, ExemptionPool, make_policy
 from sim.hazard import INF, GroupHazard, integrate_windows, invert_windows
 from sim.population import arrivals, citizen_attributes, external_inflows, initial_stock, spell_distributions
-from sim.randomness import COL_EXEMPTION, COL_PRIOR_HOURS, COL_ROUTING, FIRST_FREE, ROW_WIDTH, Streams
+from sim.randomness import (
+    COL_AKASSE_EXEMPTION,
+    COL_ASSESSMENT,
+    COL_EXEMPTION,
+    COL_FRAILTY,
+    COL_PRIOR_HOURS,
+    COL_PROVIDER_CHOICE,
+    COL_ROUTING,
+    COL_TRIAL,
+    FIRST_FREE,
+    ROW_WIDTH,
+    Streams,
+)
 from sim.recorder import SIX_MONTHS, W_CLARIF, W_OFFERS, W_TALKS, Recorder
 from sim.rules import RuleSet
 
@@ -65,9 +78,10 @@ class Citizen:
     """The state of one citizen's current spell. Plain slots: this is the hot path."""
 
     __slots__ = ("key", "row", "col", "overflow", "g", "spell_start", "case_start", "frailty",
-                 "under_30", "short_absence", "cap_day", "exempt", "windows", "work_left", "work_t",
-                 "work_exit", "fixed_exit", "fixed_dest", "provider", "plan", "seq", "booking",
-                 "talks", "offer_days", "clar_days", "new_entry", "provider_since", "rules", "first_block")
+                 "under_30", "short_absence", "cap_day", "exempt", "exempt_ak", "pooled", "proc", "windows",
+                 "course_provider", "course_days", "trial_arm", "work_left", "work_t", "work_exit",
+                 "fixed_exit", "fixed_dest", "provider", "plan", "seq", "booking", "talks", "offer_days",
+                 "clar_days", "new_entry", "provider_since", "rules", "first_block")
 
     def uniform(self, streams: Streams) -> float:
         """The citizen's next own uniform: from its row, then from its private stream."""
@@ -120,6 +134,10 @@ class Model:
         self.timeline = params.timeline()
         self.switch_days = [d for d, _ in self.timeline[1:]]
         self.policy: ExemptionPolicy = make_policy(sc.exemption)
+        # the municipality's pool and, when it decides separately, the a-kasse's
+        self.pool = ExemptionPool(self._cap(self.timeline[0][1], sc.exemption.share))
+        self.akasse_pool = (ExemptionPool(self._cap(self.timeline[0][1], sc.exemption.akasse_share))
+                            if sc.exemption.akasse_share is not None else None)
         ct = sc.caseworker_time
         self.talk_hours = ((ct.talk_in_person_minutes + ct.talk_preparation_minutes) / 60.0,
                            (ct.talk_digital_minutes + ct.talk_preparation_minutes) / 60.0)
@@ -145,6 +163,14 @@ class Model:
                                         eff.threat_multiplier[g], grp.digital_share,
                                         grp.on_request_talks_per_month / DAYS_PER_MONTH)
         self.planning = sc.planning
+        self.provider_talk_mult = dict(sc.trials.talk_multiplier)
+        self.talk_time_factor = dict(sc.trials.talk_time_factor)
+        trial_rules = next((rs.trials for _, rs in self.timeline if rs.trials is not None), None)
+        if trial_rules is not None:
+            self.trial_start = float((trial_rules.start - sc.start_date).days)
+            self.trial_end = self.trial_start + trial_rules.years * 365.25
+        else:
+            self.trial_start = self.trial_end = INF
         self.dists = spell_distributions(params)
         self.inflows = external_inflows(params, self.dists)
         self.events = 0  # wake-ups of citizen processes
@@ -176,13 +202,67 @@ class Model:
             attrs = citizen_attributes(self.params, g, stock.rows)
             for i in range(len(stock.keys)):
                 c = self._new_citizen(stock.keys[i], stock.rows[i], attrs, i)
-                env.process(self._life(c, g, -float(stock.elapsed[i]), external=False, initial=True))
+                c.proc = env.process(self._life(c, g, -float(stock.elapsed[i]), external=False, initial=True))
             env.process(self._arrivals(g))
             self.n_processes += len(stock.keys) + 1
+        for pool, flag in ((self.pool, "exempt"), (self.akasse_pool, "exempt_ak")):
+            if pool is not None and self._pool_may_exempt():
+                env.process(self._pool_keeper(pool, flag))
+        if self.switch_days:
+            env.process(self._rule_changes())
         with without_gc_pauses():
             env.run(until=self.horizon)
         self._finish()
         return self.recorder
+
+    # -- the exemption pools ----------------------------------------------------------------------
+    def _cap(self, rules: RuleSet, share: float | None) -> float:
+        """The exempt share allowed: the policy's share, at most the legal cap unless beyond the law."""
+        if share is None:
+            return 0.0
+        if self.params.scenario.exemption.beyond_law:
+            return share
+        return min(share, rules.exemption.max_share)
+
+    def _pool_may_exempt(self) -> bool:
+        ex = self.params.scenario.exemption
+        return ex.policy != "none" and (ex.share > 0 or (ex.akasse_share or 0) > 0)
+
+    def _pool_keeper(self, pool: ExemptionPool, flag: str):
+        """Take citizens out of the pool when their first months end, exactly when they end."""
+        env = self.env
+        while True:
+            nxt = pool.next_expiry()
+            wait = nxt - env.now if nxt < INF else 1.0  # an empty pool is looked at again tomorrow
+            if env.now + wait >= self.horizon:
+                return
+            yield env.timeout(max(wait, 0.0))
+            self._revoke(pool.expire(env.now), flag)
+
+    def _rule_changes(self):
+        """On each change of rule set the caps follow the new rules' legal cap."""
+        env = self.env
+        ex = self.params.scenario.exemption
+        for day in self.switch_days:
+            if day >= self.horizon:
+                return
+            yield env.timeout(day - env.now)
+            rules = self.rules_at(day)
+            self.pool.cap = self._cap(rules, ex.share)
+            self._revoke(self.pool._rebalance(), "exempt")
+            if self.akasse_pool is not None:
+                self.akasse_pool.cap = self._cap(rules, ex.akasse_share)
+                self._revoke(self.akasse_pool._rebalance(), "exempt_ak")
+
+    def _revoke(self, keys: list[int], flag: str) -> None:
+        """Lift exemptions to keep within the cap: those citizens are planned in again."""
+        for key in keys:
+            c = self.active.get(key)
+            if c is None:
+                continue
+            setattr(c, flag, False)
+            if c.proc is not None and c.proc.is_alive and c.proc is not self.env.active_process:
+                c.proc.interrupt("exemption lifted")
 
     def _new_citizen(self, key, row, attrs, i) -> Citizen:
         c = Citizen()
@@ -196,6 +276,12 @@ class Model:
         c.cap_day = float(attrs["cap_day"][i])  # plain floats: numpy scalars are slow in the hot path
         c.booking = None
         c.exempt = False
+        c.exempt_ak = False
+        c.pooled = False
+        c.proc = None
+        c.course_provider = None
+        c.course_days = None
+        c.trial_arm = None
         return c
 
     def _arrivals(self, g: str):
@@ -217,11 +303,13 @@ class Model:
                     share = self.rules_at(day).routing.aktivitetsparat_entrants_to_jobparat
                     if share > 0.0 and "jobparat" in self.gidx and c.row[COL_ROUTING] < share:
                         target = "jobparat"
-                env.process(self._life(c, target, day, external=True, initial=False))
+                c.proc = env.process(self._life(c, target, day, external=True, initial=False))
                 self.n_processes += 1
 
     def _finish(self) -> None:
-        """Fold in the citizens still in stock at the end of the run."""
+        """Fold in the citizens still in stock at the end of the run, and the pools' record."""
+        self.recorder.pool_stats = {"exempt_share_max": self.pool.max_share,
+                                    "exemptions_lifted": float(self.pool.revoked)}
         for c in self.active.values():
             self.recorder.on_censor(self.gidx[c.g], c.spell_start)
             self.recorder.on_provider_days(self.gidx[c.g], self.pidx[c.provider], self.horizon - c.provider_since)
@@ -250,7 +338,12 @@ class Model:
                 return  # still in stock at the end: _finish folds it in
             if wake > now:
                 self.n_timeouts += 1
-                yield env.timeout(wake - now)
+                try:
+                    yield env.timeout(wake - now)
+                except simpy.Interrupt:
+                    # the exemption was lifted: plan the rest of the spell with the full rules
+                    self._replan(c)
+                    continue
             self.events += 1
             if exit_day <= wake:
                 dest = "work" if c.work_exit < c.fixed_exit else c.fixed_dest
@@ -301,6 +394,7 @@ class Model:
         c.fixed_exit, c.fixed_dest = best, dest
         rules = self.rules_at(now)
         c.rules = rules
+        self._assign_course(c, rules, now, initial)
         c.provider = self._provider_at(c, rules, now)
         c.provider_since = now
         gi = gc.index
@@ -311,8 +405,67 @@ class Model:
         self._decide_exemption(c, rules, now, initial)
         self._plan(c, rules, now, assume_history=initial)
 
+    def _assign_course(self, c: Citizen, rules: RuleSet, now: float, initial: bool) -> None:
+        """The trials (from 2027, 3 years): who runs the first months of a new dagpenge course.
+
+        In the free-choice municipalities (a share of the country, or 1 for one of them) a share of
+        the entrants take part and choose the municipality, their a-kasse or another actor; the
+        choice may lean on their job chances (selection). Everywhere else the a-kasse runs the
+        first months. Outside the trial window nothing changes."""
+        c.course_provider = None
+        c.course_days = None
+        c.trial_arm = None
+        tr = rules.trials
+        cfg = self.params.scenario.trials
+        if tr is None or not cfg.enabled or tr.group != c.g or initial or not self.trial_start <= now < self.trial_end:
+            return
+        u = c.row[COL_TRIAL]
+        if u < cfg.free_choice_share:
+            if u / cfg.free_choice_share >= cfg.participation:
+                return  # in a free-choice municipality but not in the trial: the ordinary course
+            c.trial_arm = "free_choice"
+            c.course_provider = self._choose_provider(c, cfg)
+        else:
+            c.trial_arm = "extended"
+            c.course_provider = cfg.outside_provider
+        c.course_days = tr.course_days
+        price = cfg.price_dkk_per_participant.get(c.course_provider, 0.0)
+        self.recorder.on_trial_entry(self.gconst[c.g].index, self.pidx[c.course_provider], c.trial_arm, price)
+
+    def _choose_provider(self, c: Citizen, cfg) -> str:
+        """The provider a free-choice participant picks; `selection` > 0 makes citizens with better
+        job chances lean to the later options (a-kasse, other actor)."""
+        u = float(c.row[COL_PROVIDER_CHOICE])
+        if cfg.selection != 0.0:
+            z = float(ndtri(c.row[COL_FRAILTY]))
+            s = cfg.selection
+            u = float(ndtr(s * z + math.sqrt(1.0 - s * s) * float(ndtri(u))))
+        cum = 0.0
+        names = list(cfg.choice)
+        for name in names:
+            cum += cfg.choice[name]
+            if u < cum:
+                return name
+        return names[-1]
+
+    def _talk_provider(self, c: Citizen, block, target: float, rules: RuleSet) -> str:
+        """Who holds a talk: the block's provider, or in a trial the course provider for the
+        a-kasse's talks and for every talk in the first months."""
+        if c.course_provider is None:
+            return block.provider
+        ho = rules.handover
+        if (ho is not None and block.provider == ho.from_provider) or target < c.course_days:
+            return c.course_provider
+        return block.provider
+
+    def _counts_for(self, c: Citizen, talk_provider: str, block_provider: str) -> bool:
+        """Whether a talk counts for a block: by its provider, or by anyone in a trial course."""
+        return c.course_provider is not None or talk_provider == block_provider
+
     def _provider_at(self, c: Citizen, rules: RuleSet, now: float) -> str:
         ho = rules.handover
+        if c.course_provider is not None:
+            return c.course_provider if now - c.spell_start < c.course_days else ho.to_provider
         if ho is not None and ho.group == c.g and now - c.spell_start < ho.day:
             return ho.from_provider
         if ho is not None and ho.group == c.g:
@@ -320,16 +473,33 @@ class Model:
         return "municipality" if "municipality" in self.pidx else self.providers[0]
 
     def _decide_exemption(self, c: Citizen, rules: RuleSet, now: float, initial: bool) -> None:
+        """Enter a citizen of a pool group in its first months into the pool(s) and decide."""
         ex = rules.exemption
         c.exempt = False
+        c.exempt_ak = False
+        c.pooled = False
         if c.g not in ex.pool_groups or now - c.spell_start >= ex.pool_window_day:
             return
-        share = self.params.scenario.exemption.share
-        if not self.params.scenario.exemption.beyond_law:
-            share = min(share, ex.max_share)
-        c.exempt = self.policy.exempt(c.row[COL_EXEMPTION], share)
-        if not initial:
-            self.recorder.on_pool(self.gconst[c.g].index, c.exempt)
+        c.pooled = not initial
+        key = int(c.key)
+        leave = c.spell_start + ex.pool_window_day
+        row = c.row
+        share = self._cap(rules, self.params.scenario.exemption.share)
+        wants = self.policy.wants(row[COL_EXEMPTION], row[COL_FRAILTY], row[COL_ASSESSMENT], share)
+        c.exempt = self.pool.enter(key, leave, wants)
+        if self.akasse_pool is None:
+            c.exempt_ak = c.exempt
+        elif ex is not None:
+            ak_share = self._cap(rules, self.params.scenario.exemption.akasse_share)
+            ak_wants = self.policy.wants(row[COL_AKASSE_EXEMPTION], row[COL_FRAILTY], row[COL_AKASSE_EXEMPTION],
+                                         ak_share)
+            c.exempt_ak = self.akasse_pool.enter(key, leave, ak_wants)
+
+    def _leave_pools(self, c: Citizen) -> None:
+        key = int(c.key)
+        self._revoke(self.pool.leave(key), "exempt")
+        if self.akasse_pool is not None:
+            self._revoke(self.akasse_pool.leave(key), "exempt_ak")
 
     # -- planning -------------------------------------------------------------------------------
     def _applies(self, c: Citizen, applies_to: str) -> bool:
@@ -353,7 +523,7 @@ class Model:
         s = c.spell_start
         elapsed = now - s
         if elapsed == 0.0 and not assume_history:
-            key = (rules.name, c.g, c.exempt, c.under_30, c.short_absence)
+            key = (rules.name, c.g, c.exempt, c.exempt_ak, c.under_30, c.short_absence, c.course_provider)
             template = self._templates.get(key)
             if template is None:
                 template = self._templates[key] = self._plan_items(c, rules, 0.0, False)
@@ -390,7 +560,8 @@ class Model:
                 if not self._applies(c, b.applies_to):
                     continue
                 n = b.count
-                if c.exempt and b.exemptable:
+                exempt = c.exempt_ak if b.provider == "akasse" else c.exempt
+                if exempt and b.exemptable:
                     n = 1 if b.first_for_all else 0
                 if n == 0:
                     continue
@@ -400,7 +571,8 @@ class Model:
                 last_target = max(first_target, b.to_day - pl.talk_end_margin_days)
                 targets = [first_target + k * (last_target - first_target) / (n - 1) if n > 1 else first_target
                            for k in range(n)]
-                held = sum(1 for d, p in c.talks if b.from_day <= d - s <= b.to_day and p == b.provider)
+                held = sum(1 for d, p in c.talks
+                           if b.from_day <= d - s <= b.to_day and self._counts_for(c, p, b.provider))
                 remaining = targets[held:]
                 if elapsed > 0:
                     if elapsed >= b.to_day:
@@ -410,7 +582,7 @@ class Model:
                         remaining = targets[held:]
                     remaining = [max(t, elapsed) for t in remaining]
                 for k, t in enumerate(remaining):
-                    items.append((t, TALK, (b, held + k == 0), None))
+                    items.append((t, TALK, (b, held + k == 0, self._talk_provider(c, b, t, rules)), None))
             for o in gr.offers:
                 if not self._applies(c, o.applies_to) or (c.exempt and o.exemptable):
                     continue
@@ -436,19 +608,20 @@ class Model:
             if self.gconst[c.g].on_request_rate > 0:
                 items.append((max(elapsed, gr.as_needed_from_day), ON_REQUEST, None, None))
         ho = rules.handover
-        if ho is not None and ho.group == c.g and elapsed < ho.day:
-            items.append((ho.day, HANDOVER, ho, None))
+        handover_day = c.course_days if c.course_days is not None else (ho.day if ho is not None else 0.0)
+        if ho is not None and ho.group == c.g and elapsed < handover_day:
+            items.append((handover_day, HANDOVER, ho, None))
         return items, first_block
 
     def _task_hours(self, c: Citizen, kind: int, payload) -> tuple[str, float, str | None, int]:
         """(provider, hours, joint provider, channel 0 in person / 1 digital) of a plan item."""
         if kind == TALK or kind == ON_REQUEST:
-            provider = payload[0].provider if kind == TALK else c.provider
+            provider = payload[2] if kind == TALK else c.provider
             if provider == "caseload":
                 provider = c.provider
             channel = 1 if c.uniform(self.streams) < self.gconst[c.g].digital_share else 0
             joint = payload[0].joint_with if kind == TALK else None
-            return provider, self.talk_hours[channel], joint, channel
+            return provider, self.talk_hours[channel] * self.talk_time_factor.get(provider, 1.0), joint, channel
         if kind == OFFER:
             return "municipality" if "municipality" in self.pidx else c.provider, self.offer_hours, None, 0
         if kind == CLARIF:
@@ -484,7 +657,7 @@ class Model:
     def _deadline(c: Citizen, kind: int, payload) -> float:
         """The legal deadline of a plan item (absolute day); infinite where there is none."""
         if kind == TALK:
-            block, first = payload
+            block, first, _ = payload
             return c.spell_start + (block.first_deadline if first else block.to_day)
         if kind == OFFER or kind == CLARIF:
             return payload[1]
@@ -540,8 +713,9 @@ class Model:
             c.talks.append((now, provider))
             if kind == ON_REQUEST:
                 self._push(c, now + -math.log(1.0 - c.uniform(self.streams)) / gc.on_request_rate, ON_REQUEST, None)
-            if gc.talk_mult != 1.0:
-                self._add_window(c, (now, now + self.talk_days, gc.talk_mult))
+            mult = gc.talk_mult * self.provider_talk_mult.get(provider, 1.0)
+            if mult != 1.0:
+                self._add_window(c, (now, now + self.talk_days, mult))
         elif kind == OFFER:
             rec.on_task(now, gi, self.pidx[provider], hours, W_OFFERS)
             c.offer_days.append(now)
@@ -574,9 +748,10 @@ class Model:
         """End the current spell; return True if the citizen goes on in another group."""
         now = self.env.now
         self._cancel_booking(c)
+        self._leave_pools(c)
         gi = self.gconst[c.g].index
         moves = dest in self.gidx
-        self._evaluate_spell(c, now)
+        self._evaluate_spell(c, now, to_work=dest == "work")
         self._log_spell(c, now, dest)
         self.recorder.on_provider_days(gi, self.pidx[c.provider], now - c.provider_since)
         self.recorder.on_exit(now, gi, self.pidx[c.provider], c.spell_start, dest == "work",
@@ -594,22 +769,29 @@ class Model:
             "external": s == c.case_start, "exempt": c.exempt, "under_30": c.under_30,
             "short_absence": c.short_absence, "rules": c.rules.name,
             "talks": [(d - s, p) for d, p in c.talks], "offers": [d - s for d in c.offer_days],
+            "trial_arm": c.trial_arm, "course_provider": c.course_provider,
             "clarifications": [d - s for d in c.clar_days],
         })
 
-    def _evaluate_spell(self, c: Citizen, end: float) -> None:
+    def _evaluate_spell(self, c: Citizen, end: float, to_work: bool = False) -> None:
         """Fold the spell's compliance facts into the recorder (new entrants only)."""
         if not c.new_entry:
             return
         rec = self.recorder
         gi = self.gconst[c.g].index
+        if c.pooled:
+            rec.on_pool(gi, c.exempt)  # exempt as it ended: an exemption lifted to keep the cap counts as none
+        if c.trial_arm is not None and c.spell_start + SIX_MONTHS <= self.horizon:
+            work6 = to_work and end - c.spell_start <= SIX_MONTHS
+            rec.on_trial_outcome(c.trial_arm, self.pidx[c.course_provider], float(ndtri(c.row[COL_FRAILTY])), work6)
         s = c.spell_start
         b = c.first_block
         if b is not None:
             deadline = s + b.first_deadline
             # counted for the citizens still in the spell at the deadline, like every minimum
             if end >= deadline and deadline <= self.horizon:
-                first = next((d for d, p in c.talks if p == b.provider and d - s >= b.from_day), None)
+                first = next((d for d, p in c.talks if self._counts_for(c, p, b.provider) and d - s >= b.from_day),
+                             None)
                 rec.on_compliance(gi, "first", first is not None and first <= deadline + 1e-9)
         gr = c.rules.groups.get(c.g)
         if gr is None:
@@ -618,8 +800,8 @@ class Model:
         if blocks:
             last = max(x.to_day for x in blocks)
             if end - s >= last and s + last <= self.horizon:
-                met = all(sum(1 for d, p in c.talks if p == x.provider and x.from_day <= d - s <= x.to_day) >= x.count
-                          for x in blocks)
+                met = all(sum(1 for d, p in c.talks if self._counts_for(c, p, x.provider)
+                              and x.from_day <= d - s <= x.to_day) >= x.count for x in blocks)
                 rec.on_compliance(gi, "cov", met)
         offers = [o for o in gr.offers if o.due_day <= SIX_MONTHS and self._applies(c, o.applies_to)]
         if offers:
@@ -631,7 +813,8 @@ class Model:
         # which is what the coverage share of the law measures)
         for x in gr.talks:
             if self._applies(c, x.applies_to) and end - s >= x.to_day and s + x.to_day <= self.horizon:
-                held = sum(1 for d, p in c.talks if p == x.provider and x.from_day <= d - s <= x.to_day)
+                held = sum(1 for d, p in c.talks
+                           if self._counts_for(c, p, x.provider) and x.from_day <= d - s <= x.to_day)
                 rec.on_rule(x.kind, gi, held >= x.count)
         for o in gr.offers:
             if self._applies(c, o.applies_to) and end - s >= o.due_day and s + o.due_day <= self.horizon:

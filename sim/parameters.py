@@ -48,7 +48,9 @@ class Calendar(Strict):
 
 class Exemption(Strict):
     share: float = Field(0.0, ge=0.0, le=1.0)
-    policy: Literal["none", "random"] = "random"
+    policy: Literal["none", "random", "targeted"] = "random"
+    judgement: float = Field(1.0, ge=0.0, le=1.0)
+    akasse_share: float | None = Field(None, ge=0.0, le=1.0)
     beyond_law: bool = False
 
 
@@ -221,10 +223,15 @@ class Group(Strict):
 class Trials(Strict):
     """The free-choice trial and the extended a-kasse trial (domain.md §5)."""
 
+    enabled: bool = True
     free_choice_share: float = Field(0.0, ge=0.0, le=1.0)
     participation: float = Field(1.0, ge=0.0, le=1.0)
     choice: dict[str, float] = Field(default_factory=lambda: {"municipality": 0.35, "akasse": 0.5, "other": 0.15})
     selection: float = Field(0.0, ge=-1.0, le=1.0)
+    outside_provider: str = "akasse"
+    talk_multiplier: dict[str, float] = Field(default_factory=dict)
+    talk_time_factor: dict[str, float] = Field(default_factory=dict)
+    price_dkk_per_participant: dict[str, float] = Field(default_factory=dict)
 
     @field_validator("choice")
     @classmethod
@@ -278,6 +285,15 @@ class Scenario(Strict):
         missing = names - set(self.money.benefit_dkk_per_week)
         if missing:
             raise ValueError(f"money.benefit_dkk_per_week: no rate for groups {sorted(missing)}")
+        providers = set(self.capacity.providers)
+        tr = self.trials
+        for table, keys in (("trials.choice", tr.choice), ("trials.talk_multiplier", tr.talk_multiplier),
+                            ("trials.talk_time_factor", tr.talk_time_factor),
+                            ("trials.price_dkk_per_participant", tr.price_dkk_per_participant),
+                            ("trials.outside_provider", [tr.outside_provider])):
+            unknown = set(keys) - providers
+            if unknown:
+                raise ValueError(f"{table}: {sorted(unknown)} are not providers {sorted(providers)}")
         case_work = self.caseworker_time.case_work_hours_per_week
         for table, keys in (("money.oevo_limit_groups", self.money.oevo_limit_groups),
                             ("caseworker_time.case_work_hours_per_week", case_work)):
@@ -540,7 +556,9 @@ def _check_against_rules(sc: Scenario, rule_sets: dict[str, RuleSet]) -> None:
                     raise ParamError("capacity.providers", sorted(sc.capacity.providers),
                                      f"a provider {p!r} for rule set {rs.name}")
     cap = max(rs.exemption.max_share for rs in rule_sets.values())
-    if sc.exemption.share > cap + 1e-12 and not sc.exemption.beyond_law:
-        raise ParamError("exemption.share", sc.exemption.share,
-                         f"0 to {cap:g} (the legal cap of the rule sets in force); "
-                         "set exemption.beyond_law = true to study shares beyond the law")
+    for field in ("share", "akasse_share"):
+        value = getattr(sc.exemption, field)
+        if value is not None and value > cap + 1e-12 and not sc.exemption.beyond_law:
+            raise ParamError(f"exemption.{field}", value,
+                             f"0 to {cap:g} (the legal cap of the rule sets in force); "
+                             "set exemption.beyond_law = true to study shares beyond the law")

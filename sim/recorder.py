@@ -31,7 +31,7 @@ COUNTERS = ("start", "arrived", "arrived_external", "exited", "exited_external",
             "n3", "work3", "n6", "work6",
             "first_due", "first_on_time", "cov_due", "cov_met", "offer_due", "offer_met",
             "pool", "exempt", "talks", "offers", "clarifications", "clar_due", "clar_on_time",
-            "hours", "offer_dkk", "oevo_mentor_dkk", "premium_exits")
+            "hours", "offer_dkk", "oevo_mentor_dkk", "premium_exits", "trial_dkk")
 
 
 @dataclass
@@ -54,6 +54,11 @@ class Recorder:
         self._talks_gp = [[0.0] * p for _ in range(g)]
         self._hours_gp = [[0.0] * p for _ in range(g)]
         self._stock_days_gp = [[0.0] * p for _ in range(g)]
+        self.pool_stats: dict[str, float] = {}
+        # the trials: entrants per (arm, course provider), and the free-choice participants' outcomes
+        self._trial_n: dict[tuple[str, int], float] = {}
+        self._trial_out: dict[tuple[str, int], list[float]] = {}  # (exposed to 6 months, to work by then)
+        self.trial_log: list[tuple[int, float, bool]] = []  # free choice: (provider, job-chance score, work 6m)
         # compliance with each legal minimum, by the rule's kind: kind -> (due per group, met per group)
         self._rules: dict[str, tuple[list[float], list[float]]] = {}
         # the "all" level follows whole cases (external entry to external exit)
@@ -156,6 +161,18 @@ class Recorder:
         self._weekly[self._cell(t, g, p) + W_OFFER_DKK] += dkk
         self._c["offer_dkk"][g] += dkk
         self._c["oevo_mentor_dkk"][g] += oevo_mentor_dkk
+
+    def on_trial_entry(self, g: int, p: int, arm: str, price_dkk: float) -> None:
+        self._trial_n[(arm, p)] = self._trial_n.get((arm, p), 0.0) + 1
+        self._c["trial_dkk"][g] += price_dkk
+
+    def on_trial_outcome(self, arm: str, p: int, score: float, work6: bool) -> None:
+        """A trial entrant followed for 6 months (or until the end of the spell)."""
+        out = self._trial_out.setdefault((arm, p), [0.0, 0.0])
+        out[0] += 1
+        out[1] += work6
+        if arm == "free_choice":
+            self.trial_log.append((p, score, work6))
 
     def on_rule(self, kind: str, g: int, met: bool) -> None:
         """One citizen exposed to the legal minimum `kind` (talk block, offer, clarification)."""
@@ -270,6 +287,9 @@ class Recorder:
             ratio(name, "all", c[num].sum(), c[den].sum())
         for kind, (due, ok) in self._rules.items():
             ratio(f"compliance_{kind}", "all", sum(ok), sum(due))
+        if c["pool"].sum() > 0 and self.pool_stats:
+            add("exempt_share_max", "all", "all", self.pool_stats["exempt_share_max"])
+            add("exemptions_lifted_per_year", "all", "all", self.pool_stats["exemptions_lifted"] / years)
         add("talks_held_per_year", "all", "all", talks_gp.sum() / years)
         add("offers_started_per_year", "all", "all", c["offers"].sum() / years)
         staff("all", "all", hours_gp.sum())
@@ -289,8 +309,20 @@ class Recorder:
         add("oevo_mentor_dkk_per_year", "all", "all", c["oevo_mentor_dkk"].sum() / years)
         add("oevo_mentor_limit_dkk_per_year", "all", "all",
             full_time_persons * money.oevo_mentor_limit_dkk_per_full_time_person)
+        trial_cost = c["trial_dkk"].sum() / years
         add("job_premium_dkk_per_year", "all", "all", premium)
-        add("net_dkk_per_year", "all", "all", benefit + offers + caseworkers - premium)
+        add("trial_provider_dkk_per_year", "all", "all", trial_cost)
+        add("net_dkk_per_year", "all", "all", benefit + offers + caseworkers + trial_cost - premium)
+        for arm in ("free_choice", "extended"):
+            total = sum(v for (a, _), v in self._trial_n.items() if a == arm)
+            if total:
+                add(f"trial_{arm}_entrants_per_year", "all", "all", total / years)
+            for pi, p in enumerate(self.providers):
+                if (arm, pi) in self._trial_n:
+                    add(f"trial_{arm}_entrants_per_year", "all", p, self._trial_n[(arm, pi)] / years)
+                n6, w6 = self._trial_out.get((arm, pi), (0.0, 0.0))
+                if n6 > 0:
+                    add(f"trial_{arm}_exit_work_6m", "all", p, w6 / n6)
         on_support = [gi for gi, g in enumerate(self.groups) if money.benefit_dkk_per_week[g] > 0]
         add("public_support_share", "all", "all",
             c["stock_days"][on_support].sum() / self.horizon_days / (money.population * scenario.scale))

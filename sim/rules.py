@@ -92,6 +92,16 @@ class Handover(_Rule):
     day: float = Field(gt=0.0)
 
 
+class TrialRule(_Rule):
+    """The trials of the 2027 rules: who runs the first `course_days` of the `group`'s course."""
+
+    group: str
+    start: dt.date
+    years: float = Field(gt=0.0)
+    course_days: float = Field(gt=0.0)
+    participants_total: float = Field(ge=0.0)
+
+
 class Routing(_Rule):
     aktivitetsparat_entrants_to_jobparat: float = Field(0.0, ge=0.0, le=1.0)
 
@@ -102,6 +112,7 @@ class RuleSet(_Rule):
     in_force_from: dt.date | None = None
     exemption: ExemptionRule
     handover: Handover | None = None
+    trials: TrialRule | None = None
     routing: Routing = Routing()
     groups: dict[str, GroupRules]
 

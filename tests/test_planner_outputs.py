@@ -53,9 +53,10 @@ def test_benefit_cost_is_benefit_weeks_times_the_rate(small_run):
 def test_net_cost_adds_up(small_run):
     k = {name: small_run.kpi(name).to_numpy() for name in
          ("benefit_dkk_per_year", "offer_dkk_per_year", "caseworker_dkk_per_year", "job_premium_dkk_per_year",
-          "net_dkk_per_year")}
+          "trial_provider_dkk_per_year", "net_dkk_per_year")}
     np.testing.assert_allclose(k["net_dkk_per_year"], k["benefit_dkk_per_year"] + k["offer_dkk_per_year"]
-                               + k["caseworker_dkk_per_year"] - k["job_premium_dkk_per_year"], rtol=1e-12)
+                               + k["caseworker_dkk_per_year"] + k["trial_provider_dkk_per_year"]
+                               - k["job_premium_dkk_per_year"], rtol=1e-12)
     money = sim.load_params().money
     fte = small_run.kpi("fte_needed").to_numpy()
     np.testing.assert_allclose(k["caseworker_dkk_per_year"], fte * money.caseworker_dkk_per_fte_year, rtol=1e-12)

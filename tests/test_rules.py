@@ -58,7 +58,8 @@ def test_dagpenge_pre_reform_six_talks_three_by_each_provider():
 def test_dagpenge_reform_2027_two_plus_two_handover_and_16_month_talk():
     p = sim.load_params(overrides=only_group("dagpenge", 200.0, "reform_2027", years=2.0,
                                              **{"groups.dagpenge.exhaustion.prior_hours_used": [[1.0, 0.0]],
-                                                "groups.dagpenge.on_request_talks_per_month": 0.0}))
+                                                "groups.dagpenge.on_request_talks_per_month": 0.0,
+                                                "trials.enabled": False}))
     df, model = spells(p)
     df = df[df.new_entry & (df.start <= model.horizon - 490.0)]
     assert len(df) > 50
