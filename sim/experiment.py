@@ -1,20 +1,41 @@
-"""Replications of a scenario: serial or in local processes, identical results either way."""
+"""Replications of a scenario: a fixed number or "auto", on any executor, identical results either way.
+
+Replication r always uses seeds (seed, r), so results do not depend on where or in which order
+replications run. ``replications="auto"`` adds replications until the 95 % confidence half-width
+of chosen KPIs is within a relative precision of their mean, or a budget is spent, with the
+look-ahead of Hoad, Robinson & Davies (2010, "Automated selection of the number of replications
+for a discrete-event simulation", JORS 61:1632-1644): once the precision is met at n, it must stay
+met for the next few replications before n is accepted, so that a lucky early interval does not
+stop the run. Every run also gets the MSER-5 warm-up check of :mod:`sim.warmup`.
+"""
 
 from __future__ import annotations
 
-import os
+import re
 import time
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+from scipy import stats
 
 import sim
 from sim.compliance import legal_thresholds
+from sim.executors import Executor, ProcessExecutor, SerialExecutor
 from sim.model import Model
 from sim.parameters import LoadedParams, load_params
 from sim.results import KPI_COLUMNS, WEEKLY_COLUMNS, Results
+from sim.warmup import warmup_check
+
+AUTO_KPIS = ("stock_mean", "fte_needed", "caseworker_hours_per_year", "first_talk_on_time",
+             "exit_work_or_education_6m")
+AUTO_PRECISION = 0.05
+AUTO_BUDGET = 30
+AUTO_MIN = 3
+AUTO_LOOK_AHEAD = 5
 
 
 def run_replication(params: LoadedParams, replication: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
@@ -24,10 +45,24 @@ def run_replication(params: LoadedParams, replication: int, seed: int) -> tuple[
     rec = model.run()
     kpis = rec.kpis(replication, params.scenario)
     weekly = rec.weekly_frame(replication, params.scenario)
-    stats = {"replication": replication, "wall_s": time.perf_counter() - t0, "wakes": model.events,
-             "processes": model.n_processes, "timeouts": model.n_timeouts, "initial": int(rec.c["start"].sum()),
-             "spells": int(rec.c["arrived"].sum() + rec.c["start"].sum())}
-    return kpis, weekly, stats
+    stats_ = {"replication": replication, "wall_s": time.perf_counter() - t0, "wakes": model.events,
+              "processes": model.n_processes, "timeouts": model.n_timeouts, "initial": int(rec.c["start"].sum()),
+              "spells": int(rec.c["arrived"].sum() + rec.c["start"].sum())}
+    return kpis, weekly, stats_
+
+
+@dataclass(frozen=True)
+class ReplicationTask:
+    """One replication as a keyed, picklable task for an executor."""
+
+    key: str
+    params: LoadedParams
+    replication: int
+    seed: int
+
+
+def _run_task(task: ReplicationTask) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    return run_replication(task.params, task.replication, task.seed)
 
 
 def _resolve(params) -> LoadedParams:
@@ -36,25 +71,213 @@ def _resolve(params) -> LoadedParams:
     return params
 
 
-def run(params=None, replications: int = 1, seed: int = 1, workers: int | None = 1) -> Results:
-    """Run `replications` replications with seeds (seed, replication r) for r = 0..n-1.
+def _executor_for(workers: int | None, n: int) -> Executor:
+    import os
 
-    `workers` > 1 runs replications in local processes (None: all cores); results are identical
-    to a serial run because every replication draws only from its own seeded streams.
+    w = (os.cpu_count() or 1) if workers is None else max(1, int(workers))
+    return ProcessExecutor(min(w, n)) if w > 1 and n > 1 else SerialExecutor()
+
+
+def run_replications(p: LoadedParams, reps: Sequence[int], seed: int, executor: Executor) -> list[tuple]:
+    """Run replications `reps` on `executor`; return their parts sorted by replication."""
+    tasks = [ReplicationTask(f"{p.params_hash}-{seed}-{r}", p, r, seed) for r in reps]
+    parts = []
+    for _task, result in executor.imap_unordered(_run_task, tasks):
+        if isinstance(result, BaseException):
+            raise result
+        parts.append(result)
+    return sorted(parts, key=lambda part: part[2]["replication"])
+
+
+# ---------------------------------------------------------------- the automatic replication rule
+
+
+def parse_kpi_ref(ref: str) -> tuple[str, str, str]:
+    """"kpi", "kpi[group]" or "kpi[group/provider]" -> (kpi, group, provider)."""
+    m = re.fullmatch(r"\s*([A-Za-z0-9_]+)\s*(?:\[\s*([A-Za-z0-9_]+)\s*(?:/\s*([A-Za-z0-9_]+)\s*)?\])?\s*", ref)
+    if not m:
+        raise sim.ParamError("kpis", ref, "a KPI name, optionally with [group] or [group/provider]")
+    return m.group(1), m.group(2) or "all", m.group(3) or "all"
+
+
+def relative_half_width(values: Sequence[float], level: float = 0.95) -> float:
+    """Student-t confidence half-width over |mean|; 0 for a constant series, inf if the mean is 0
+    and the values are not."""
+    x = np.asarray(values, dtype=float)
+    n = len(x)
+    if n < 2:
+        return float("inf")
+    sd = float(np.std(x, ddof=1))
+    half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * sd / np.sqrt(n)
+    if half == 0.0:
+        return 0.0
+    mean = abs(float(np.mean(x)))
+    return half / mean if mean > 0 else float("inf")
+
+
+def look_ahead(k_limit: int, n: int) -> int:
+    """Hoad et al.'s look-ahead: k_limit replications up to n = 100, then in proportion to n."""
+    return k_limit if n <= 100 else int(np.floor(k_limit * n / 100))
+
+
+@dataclass
+class AutoRule:
+    """The stopping rule of ``replications="auto"``: its settings and, after a run, its outcome."""
+
+    kpis: tuple[str, ...] = AUTO_KPIS
+    precision: float = AUTO_PRECISION
+    budget: int = AUTO_BUDGET
+    min_replications: int = AUTO_MIN
+    k_limit: int = AUTO_LOOK_AHEAD
+    level: float = 0.95
+    optional: bool = False  # the default KPIs: watch those the run computes (a 3-month run has no 6-month KPI)
+
+    def __post_init__(self) -> None:
+        if not 0 < float(self.precision) < 1:
+            raise sim.ParamError("precision", self.precision, "a relative half-width between 0 and 1, e.g. 0.05")
+        if int(self.min_replications) < 2:
+            raise sim.ParamError("min_replications", self.min_replications, "a whole number >= 2")
+        if int(self.budget) < int(self.min_replications):
+            raise sim.ParamError("max_replications", self.budget, f"a whole number >= {self.min_replications}")
+        if int(self.k_limit) < 0:
+            raise sim.ParamError("look_ahead", self.k_limit, "a whole number >= 0")
+        if isinstance(self.kpis, str):
+            self.kpis = (self.kpis,)
+        if not self.kpis:
+            raise sim.ParamError("kpis", self.kpis, "at least one KPI to watch")
+        for ref in self.kpis:
+            parse_kpi_ref(ref)
+
+    def decide(self, series: Mapping[str, Sequence[float]], n: int) -> dict[str, Any] | None:
+        """Given the first `n` values of each watched KPI, the decision if the rule stops at n.
+
+        Scans n' = min..n for the smallest n' that met the precision and kept meeting it for the
+        look-ahead replications after it (the look-ahead ends within n). Returns None to go on.
+        """
+        met = {}
+        for m in range(self.min_replications, n + 1):
+            met[m] = all(relative_half_width(v[:m], self.level) <= self.precision for v in series.values())
+        for m in range(self.min_replications, n + 1):
+            if not met[m]:
+                continue
+            ahead = look_ahead(self.k_limit, m)
+            if m + ahead > n:
+                break
+            if all(met[j] for j in range(m, m + ahead + 1)):
+                return {"stopped_because": "precision", "recommended": m, "replications": m + ahead}
+        if n >= self.budget:
+            return {"stopped_because": "budget", "recommended": None, "replications": n}
+        return None
+
+
+def _watched(kpis: pd.DataFrame, refs: Sequence[str], n: int) -> dict[str, list[float]]:
+    """Each watched KPI's values for replications 0..n-1 (a KPI that cannot be computed is absent)."""
+    out: dict[str, list[float]] = {}
+    for ref in refs:
+        k, g, pr = parse_kpi_ref(ref)
+        sel = kpis[(kpis.kpi == k) & (kpis.group == g) & (kpis.provider == pr) & (kpis.replication < n)]
+        if len(sel):
+            out[ref] = sel.sort_values("replication")["value"].tolist()
+    return out
+
+
+def replicate_until_precise(evaluate: Callable[[list[int]], pd.DataFrame], rule: AutoRule,
+                            batch: int = 1) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Run replications 0, 1, 2, … in batches of `batch` through `evaluate(reps) -> KPI rows` until
+    `rule` stops; return the KPI rows of the replications kept and the decision.
+
+    The decision depends only on the values in replication order, so it (and the replications
+    kept) is the same whatever the batch size: replications run past the stopping point in the
+    last batch are dropped.
+    """
+    frames: list[pd.DataFrame] = []
+    n = 0
+    batch = max(1, int(batch))
+    decision: dict[str, Any] | None = None
+    while decision is None:
+        size = max(batch, rule.min_replications - n) if n < rule.min_replications else batch
+        size = min(size, rule.budget - n)
+        frames.append(evaluate(list(range(n, n + size))))
+        n += size
+        kpis = pd.concat(frames, ignore_index=True)
+        missing = [ref for ref in rule.kpis if ref not in _watched(kpis, [ref], n)]
+        if missing and rule.optional and len(missing) < len(rule.kpis):
+            rule.kpis = tuple(ref for ref in rule.kpis if ref not in missing)
+        elif missing:
+            raise sim.ParamError("kpis", missing, "KPIs the run computes, e.g. " + ", ".join(AUTO_KPIS))
+        decision = rule.decide(_watched(kpis, rule.kpis, n), n)
+    kept = decision["replications"]
+    kpis = pd.concat(frames, ignore_index=True)
+    kpis = kpis[kpis.replication < kept].reset_index(drop=True)
+    series = _watched(kpis, rule.kpis, kept)
+    decision.update({
+        "method": "Hoad, Robinson & Davies (2010): relative 95 % half-width with look-ahead",
+        "kpis": list(rule.kpis), "precision": rule.precision, "budget": rule.budget,
+        "min_replications": rule.min_replications, "look_ahead": rule.k_limit,
+        "relative_half_width": {k: round(relative_half_width(v, rule.level), 6) for k, v in series.items()},
+    })
+    why = ("every watched KPI's 95 % half-width is within "
+           f"{rule.precision:.1%} of its mean (held for {look_ahead(rule.k_limit, decision['recommended'])} more "
+           "replications)") if decision["stopped_because"] == "precision" else \
+        f"the budget of {rule.budget} replications was spent before the precision of {rule.precision:.1%} was met"
+    decision["reason"] = why
+    return kpis, decision
+
+
+# ---------------------------------------------------------------- run
+
+
+def run(params=None, replications: int | str = 1, seed: int = 1, workers: int | None = 1, *,
+        executor: Executor | None = None, kpis: Sequence[str] | None = None, precision: float = AUTO_PRECISION,
+        max_replications: int = AUTO_BUDGET, min_replications: int = AUTO_MIN,
+        look_ahead_replications: int = AUTO_LOOK_AHEAD) -> Results:
+    """Run replications with seeds (seed, replication r) for r = 0..n-1.
+
+    `replications` is a whole number, or "auto": add replications (in batches of the number of
+    workers) until the 95 % half-width of every KPI in `kpis` ("name", "name[group]" or
+    "name[group/provider]"; default: those of AUTO_KPIS the run computes) is within `precision` of
+    its mean, or `max_replications` are spent;
+    provenance["replication_rule"] says why it stopped. `workers` > 1 runs replications in local
+    processes (None: all cores), or pass any `executor`; results are identical to a serial run
+    because every replication draws only from its own seeded streams.
     """
     p = _resolve(params)
-    if int(replications) < 1:
-        raise sim.ParamError("replications", replications, "a whole number >= 1")
-    n = int(replications)
+    auto = isinstance(replications, str) and replications.strip().lower() == "auto"
+    if not auto:
+        try:
+            n = int(replications)
+        except (TypeError, ValueError):
+            raise sim.ParamError("replications", replications, "a whole number >= 1, or \"auto\"") from None
+        if n < 1:
+            raise sim.ParamError("replications", replications, "a whole number >= 1, or \"auto\"")
     t0 = time.perf_counter()
-    workers = os.cpu_count() or 1 if workers is None else max(1, int(workers))
-    if workers > 1 and n > 1:
-        with ProcessPoolExecutor(max_workers=min(workers, n)) as pool:
-            parts = list(pool.map(run_replication, [p] * n, range(n), [seed] * n))
+    own = executor is None
+    if auto:
+        rule = AutoRule(tuple(kpis or AUTO_KPIS), float(precision), int(max_replications), int(min_replications),
+                        int(look_ahead_replications), optional=kpis is None)
+        ex = executor or _executor_for(workers, rule.budget)
     else:
-        parts = [run_replication(p, r, seed) for r in range(n)]
-    kpis = pd.concat([k for k, _, _ in parts], ignore_index=True) if parts else pd.DataFrame(columns=KPI_COLUMNS)
-    weekly = pd.concat([w for _, w, _ in parts], ignore_index=True) if parts else pd.DataFrame(columns=WEEKLY_COLUMNS)
+        ex = executor or _executor_for(workers, n)
+    parts: dict[int, tuple] = {}
+    decision: dict[str, Any] | None = None
+    try:
+        if auto:
+            def evaluate(reps: list[int]) -> pd.DataFrame:
+                for part in run_replications(p, reps, seed, ex):
+                    parts[part[2]["replication"]] = part
+                return pd.concat([parts[r][0] for r in reps], ignore_index=True)
+
+            _, decision = replicate_until_precise(evaluate, rule, batch=ex.workers)
+            n = decision["replications"]
+        else:
+            for part in run_replications(p, range(n), seed, ex):
+                parts[part[2]["replication"]] = part
+    finally:
+        if own:
+            ex.close()
+    kept = [parts[r] for r in range(n)]
+    kpi_frame = pd.concat([k for k, _, _ in kept], ignore_index=True) if kept else pd.DataFrame(columns=KPI_COLUMNS)
+    weekly = pd.concat([w for _, w, _ in kept], ignore_index=True) if kept else pd.DataFrame(columns=WEEKLY_COLUMNS)
     provenance: dict[str, Any] = {
         "scenario": p.scenario.name,
         "rules": p.scenario.model_dump(mode="json", by_alias=True)["rules"],
@@ -67,9 +290,13 @@ def run(params=None, replications: int = 1, seed: int = 1, workers: int | None =
         "years": p.scenario.years,
         "start_date": str(p.scenario.start_date),
         "wall_time_s": round(time.perf_counter() - t0, 3),
-        "replication_stats": [s for _, _, s in parts],
+        "executor": ex.describe(),
+        "replication_stats": [s for _, _, s in kept],
+        "warmup": warmup_check(weekly, p.scenario.horizon_days),
         "assumptions": p.assumptions(),
         "legal_thresholds": legal_thresholds(p).to_dict(orient="records"),
         "params": p.scenario.model_dump(mode="json", by_alias=True),
     }
-    return Results(kpis, weekly, provenance)
+    if decision is not None:
+        provenance["replication_rule"] = decision
+    return Results(kpi_frame, weekly, provenance)

@@ -79,7 +79,7 @@ class Citizen:
 
     __slots__ = ("key", "row", "col", "overflow", "g", "spell_start", "case_start", "frailty",
                  "under_30", "short_absence", "cap_day", "exempt", "exempt_ak", "pooled", "proc", "windows",
-                 "course_provider", "course_days", "trial_arm", "work_left", "work_t", "work_exit",
+                 "course_provider", "course_days", "trial_arm", "need", "work_left", "work_t", "work_exit",
                  "fixed_exit", "fixed_dest", "provider", "plan", "seq", "booking", "talks", "offer_days",
                  "clar_days", "new_entry", "provider_since", "rules", "first_block")
 
@@ -148,6 +148,7 @@ class Model:
         self.threat_days = eff.threat_weeks * 7.0
         self.after_days = eff.after_offer_weeks * 7.0
         self.after_mult = eff.after_offer_multiplier
+        self.need_weight = eff.talk_effect_by_need
         types = list(sc.offers.types.values())
         self.offer_cum = np.cumsum([t.share for t in types]).tolist()
         mentor = sc.money.mentor_share_of_offers * sc.money.mentor_dkk_per_offer
@@ -279,6 +280,10 @@ class Model:
         c.exempt_ak = False
         c.pooled = False
         c.proc = None
+        # how much talks and the threat of activation help this citizen, relative to the average:
+        # 2(1 - u) falls from 2 to 0 as the job chances (frailty draw u) rise, mean 1
+        w = self.need_weight
+        c.need = 1.0 - w + w * 2.0 * (1.0 - float(row[COL_FRAILTY]))
         c.course_provider = None
         c.course_days = None
         c.trial_arm = None
@@ -651,7 +656,8 @@ class Model:
             self.ledgers[joint].book(day, hours)
         c.booking = (float(day), provider, hours, joint, channel)
         if kind == OFFER and self.gconst[c.g].threat_mult != 1.0:
-            self._add_window(c, (max(self.env.now, day - self.threat_days), float(day), self.gconst[c.g].threat_mult))
+            mult = 1.0 + (self.gconst[c.g].threat_mult - 1.0) * c.need
+            self._add_window(c, (max(self.env.now, day - self.threat_days), float(day), mult))
 
     @staticmethod
     def _deadline(c: Citizen, kind: int, payload) -> float:
@@ -713,7 +719,7 @@ class Model:
             c.talks.append((now, provider))
             if kind == ON_REQUEST:
                 self._push(c, now + -math.log(1.0 - c.uniform(self.streams)) / gc.on_request_rate, ON_REQUEST, None)
-            mult = gc.talk_mult * self.provider_talk_mult.get(provider, 1.0)
+            mult = 1.0 + (gc.talk_mult * self.provider_talk_mult.get(provider, 1.0) - 1.0) * c.need
             if mult != 1.0:
                 self._add_window(c, (now, now + self.talk_days, mult))
         elif kind == OFFER:

@@ -98,6 +98,7 @@ class Effects(Strict):
     threat_weeks: float = Field(ge=0.0, le=52.0)
     after_offer_weeks: float = Field(ge=0.0, le=104.0)
     after_offer_multiplier: float = Field(ge=0.0, le=5.0)
+    talk_effect_by_need: float = Field(0.0, ge=0.0, le=1.0)
     talk_multiplier: dict[str, float]
     threat_multiplier: dict[str, float]
 
