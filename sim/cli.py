@@ -86,6 +86,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     results.save(out)
     which = args.params or "the national default"
     print(format_summary(results.summary(), params.scale))
+    warmup = results.provenance.get("warmup") or {}
+    if warmup.get("verdict"):
+        print(f"\nWarm-up (MSER-5): {warmup['verdict']}")
+    rule = results.provenance.get("replication_rule") or {}
+    if rule.get("reason"):
+        print(f"Replications: {rule['reason']}")
     print(f"\nWrote {out}/run.json, kpis.csv, summary.csv, weekly.parquet "
           f"({results.provenance['wall_time_s']:.1f} s). Scenario: {which}.")
     if params.scale < 1.0 or params.years < 2:

@@ -396,7 +396,7 @@ def find_staffing(params: LoadedParams, targets: list[Target], replications: int
         current = _bisect_provider(search, current, p, start[p], step[p], max_bisections)
     result.verification = search.evaluate("verify", current)
     result.feasible = result.verification.passed
-    result.answer = current
+    result.answer = dict(result.verification.fte)  # every provider: the searched ones and those kept at demand
     for p in searched:
         fewer = round(current[p] - step[p], 3)
         result.step_fewer[p] = search.evaluate(f"step_fewer:{p}", {**current, p: fewer}) if fewer > 0 else None

@@ -115,8 +115,9 @@ def test_search_meets_its_target(small):
     v = r.verification
     assert v.passed and v.fte == r.answer
     assert v.stats[0].ci_low >= TARGET
-    assert set(r.searched) == {"municipality", "akasse"}
-    for p in r.searched:
+    # every provider that holds first talks is searched (other actors run trial courses from 2027)
+    assert {"municipality", "akasse"} <= set(r.searched) <= {"municipality", "akasse", "other"}
+    for p in ("municipality", "akasse"):  # the other actors' handful of trial talks barely move the target
         assert r.answer[p] >= r.demand[p] * 0.5  # far from zero: talks need diary hours
 
 
@@ -125,7 +126,10 @@ def test_one_step_fewer_does_not_meet(small):
     v = r.verification.stats[0]
     for p in r.searched:
         fewer = r.step_fewer[p]
-        assert fewer is not None and fewer in r.candidates
+        if fewer is None:  # one step fewer would be no caseworker at all: nothing to try
+            assert r.answer[p] - r.resolution[p] <= 1e-9
+            continue
+        assert fewer in r.candidates
         assert fewer.fte[p] == pytest.approx(r.answer[p] - r.resolution[p], abs=1e-3)
         assert all(fewer.fte[q] == r.answer[q] for q in r.answer if q != p)
         s = fewer.stats[0]
@@ -151,7 +155,7 @@ def test_search_records_candidates_without_trying_every_value(small):
 
 def test_erlang_check_is_below_the_simulated_answer(small):
     _, r = small
-    assert {e.provider for e in r.erlang} == {"municipality", "akasse"}
+    assert {"municipality", "akasse"} <= {e.provider for e in r.erlang}
     for e in r.erlang:
         assert e.fte_national >= e.offered_load_fte  # a stable queue
         assert e.at_or_below_answer and e.fte_national <= r.answer[e.provider]
