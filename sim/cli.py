@@ -92,7 +92,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     rule = results.provenance.get("replication_rule") or {}
     if rule.get("reason"):
         print(f"Replications: {rule['reason']}")
-    print(f"\nWrote {out}/run.json, kpis.csv, summary.csv, weekly.parquet "
+    print(f"\nWrote {out}/run.json, kpis.csv, summary.csv, compliance.csv, weekly.parquet "
           f"({results.provenance['wall_time_s']:.1f} s). Scenario: {which}.")
     if params.scale < 1.0 or params.years < 2:
         print("For the full national run: caseload run --set scale=1.0 --set years=2 --replications 10")
