@@ -82,7 +82,7 @@ class GroupRules(_Rule):
 class ExemptionRule(_Rule):
     max_share: float = Field(ge=0.0, le=1.0)
     pool_groups: list[str] = Field(default_factory=list)
-    pool_window_day: float = Field(182.0, gt=0.0)
+    pool_window_day: float = Field(gt=0.0)  # no default: the legal window lives in the rule-set files
 
 
 class Handover(_Rule):
