@@ -113,7 +113,7 @@ class ExemptionPool:
             return []
         if exempt:
             self.n_exempt -= 1
-        return self._rebalance()
+        return self.rebalance()
 
     def expire(self, now: float) -> list[int]:
         """Members whose first months end by `now` leave the pool."""
@@ -123,7 +123,8 @@ class ExemptionPool:
             revoked += self.leave(key)
         return revoked
 
-    def _rebalance(self) -> list[int]:
+    def rebalance(self) -> list[int]:
+        """Lift the newest exemptions until the exempt share is within the cap (also after the cap changes)."""
         revoked = []
         while self.n_exempt > self.cap * len(self.members) + 1e-9 and self._granted:
             key = self._granted.pop()

@@ -32,7 +32,14 @@ from sim.calendar import WorkingCalendar
 from sim.capacity import Ledger, hours_per_day
 from sim.exemption import ExemptionPolicy, ExemptionPool, make_policy
 from sim.hazard import INF, GroupHazard, integrate_windows, invert_windows
-from sim.population import arrivals, citizen_attributes, external_inflows, initial_stock, spell_distributions
+from sim.population import (
+    arrivals,
+    citizen_attributes,
+    exhaustion_days,
+    external_inflows,
+    initial_stock,
+    spell_distributions,
+)
 from sim.randomness import (
     COL_AKASSE_EXEMPTION,
     COL_ASSESSMENT,
@@ -250,10 +257,10 @@ class Model:
             yield env.timeout(day - env.now)
             rules = self.rules_at(day)
             self.pool.cap = self._cap(rules, ex.share)
-            self._revoke(self.pool._rebalance(), "exempt")
+            self._revoke(self.pool.rebalance(), "exempt")
             if self.akasse_pool is not None:
                 self.akasse_pool.cap = self._cap(rules, ex.akasse_share)
-                self._revoke(self.akasse_pool._rebalance(), "exempt_ak")
+                self._revoke(self.akasse_pool.rebalance(), "exempt_ak")
 
     def _revoke(self, keys: list[int], flag: str) -> None:
         """Lift exemptions to keep within the cap: those citizens are planned in again."""
@@ -376,10 +383,7 @@ class Model:
             c.cap_day = INF
         elif not initial and not external:
             # moved in from another group (job loss after sickness): UI hours from the same draw
-            ex = grp.exhaustion
-            cum = np.cumsum([p for p, _ in ex.prior_hours_used])
-            idx = min(int(np.searchsorted(cum, c.row[COL_PRIOR_HOURS], side="right")), len(cum) - 1)
-            c.cap_day = (ex.benefit_period_hours - ex.prior_hours_used[idx][1]) / ex.hours_per_week * 7.0
+            c.cap_day = float(exhaustion_days(grp.exhaustion, np.array([c.row[COL_PRIOR_HOURS]]))[0])
         mult = c.frailty * (grp.short_absence_work_multiplier if c.short_absence else 1.0)
         now = max(spell_start, 0.0)
         # competing destinations, each with a fresh unit-exponential budget
@@ -494,7 +498,7 @@ class Model:
         c.exempt = self.pool.enter(key, leave, wants)
         if self.akasse_pool is None:
             c.exempt_ak = c.exempt
-        elif ex is not None:
+        else:
             ak_share = self._cap(rules, self.params.scenario.exemption.akasse_share)
             ak_wants = self.policy.wants(row[COL_AKASSE_EXEMPTION], row[COL_FRAILTY], row[COL_AKASSE_EXEMPTION],
                                          ak_share)

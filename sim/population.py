@@ -97,12 +97,17 @@ def citizen_attributes(params, group: str, rows: np.ndarray) -> dict[str, np.nda
     }
     out["work_mult"] = np.where(out["short_absence"], grp.short_absence_work_multiplier, 1.0)
     if grp.exhaustion is not None:
-        ex = grp.exhaustion
-        cum = np.cumsum([p for p, _ in ex.prior_hours_used])
-        idx = np.minimum(np.searchsorted(cum, rows[:, COL_PRIOR_HOURS], side="right"), len(cum) - 1)
-        used = np.array([h for _, h in ex.prior_hours_used])[idx]
-        out["cap_day"] = (ex.benefit_period_hours - used) / ex.hours_per_week * 7.0
+        out["cap_day"] = exhaustion_days(grp.exhaustion, rows[:, COL_PRIOR_HOURS])
     return out
+
+
+def exhaustion_days(ex, u: np.ndarray) -> np.ndarray:
+    """The spell day on which UI benefit runs out, from each citizen's uniform draw for the
+    hours already used at entry (the `prior_hours_used` mixture)."""
+    cum = np.cumsum([p for p, _ in ex.prior_hours_used])
+    idx = np.minimum(np.searchsorted(cum, u, side="right"), len(cum) - 1)
+    used = np.array([h for _, h in ex.prior_hours_used])[idx]
+    return (ex.benefit_period_hours - used) / ex.hours_per_week * 7.0
 
 
 def baseline_spell_days(params, group: str, attrs: dict[str, np.ndarray], budgets: np.ndarray) -> np.ndarray:
