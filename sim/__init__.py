@@ -1,15 +1,11 @@
-"""caseload-sim: a SimPy simulation of job-centre caseloads under the Danish employment reform."""
+"""caseload-sim: a SimPy simulation of job-centre caseloads under the Danish employment reform.
 
-from sim.errors import ParamError
-from sim.parameters import load_params
+This module is the public API only (``load_params``, ``run``, ``ParamError``); nothing inside the
+package imports it, so the layers below never depend on their own front door."""
 
-__version__ = "0.1.0"
+from sim._version import __version__
+from sim.experiment.runner import run
+from sim.inputs.errors import ParamError
+from sim.inputs.loading import load_params
 
 __all__ = ["ParamError", "load_params", "run", "__version__"]
-
-
-def run(params=None, replications: int = 1, seed: int = 1, **kwargs):
-    """Run `replications` replications of a scenario; see :func:`sim.experiment.run`."""
-    from sim.experiment import run as _run
-
-    return _run(params, replications=replications, seed=seed, **kwargs)

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.model import Model
+from sim.engine.model import Model
 
 GROUPS = ["dagpenge", "jobparat", "aktivitetsparat", "sygemeldt", "oevrige"]
 
@@ -30,7 +30,7 @@ def only_group(group: str, inflow: float, rules: str, **extra) -> dict[str, obje
         ov[f"groups.{g}.stock"] = 0.0
         ov[f"groups.{g}.inflow_per_year"] = inflow if g == group else 0.0
     p = sim.load_params()
-    grp = p.groups[group]
+    grp = p.scenario.groups[group]
     n = len(grp.hazard.breaks_weeks)
     ov[f"groups.{group}.hazard.work"] = [0.0] * n
     ov[f"groups.{group}.hazard.other"] = [0.0] * n

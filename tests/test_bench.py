@@ -11,8 +11,8 @@ import math
 
 import pytest
 
-from sim import bench
-from sim.cli import main
+from sim.cli.main import main
+from sim.experiment import bench
 
 REQUIRED = ["model_over_floor", "spells_per_s", "events_per_s", "peak_rss_mb", "scaling_exponent",
             "parallel_efficiency"]

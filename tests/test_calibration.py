@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 import sim
-from sim.calibration import (
+from sim.cli.main import main
+from sim.inputs.files import params_dir
+from sim.studies.calibration import (
     calibrate,
     group_target,
     measured,
@@ -16,8 +18,6 @@ from sim.calibration import (
     solve_factors,
     to_toml,
 )
-from sim.cli import main
-from sim.parameters import params_dir
 
 GROUPS = ["dagpenge", "jobparat", "aktivitetsparat", "sygemeldt", "oevrige"]
 
@@ -69,19 +69,19 @@ def test_unreachable_share_is_named(tmp_path):
     # dagpenge spells that end in exhaustion after 2 years cannot all end in work with a 3-year mean
     p = sim.load_params()
     with pytest.raises(sim.ParamError) as err:
-        solve_factors("dagpenge", p.groups["dagpenge"], p.frailty.variance, 150.0, 0.99)
+        solve_factors("dagpenge", p.scenario.groups["dagpenge"], p.scenario.frailty.variance, 150.0, 0.99)
     assert err.value.field == "groups.dagpenge.share_to_work"
 
 
 def test_factors_recover_the_national_hazards():
-    from sim.hazard import spell_distribution
+    from sim.engine.hazard import spell_distribution
 
     p = sim.load_params()
-    for g, grp in p.groups.items():
-        d = spell_distribution(grp, p.frailty.variance)
-        a, b = solve_factors(g, grp, p.frailty.variance, d.mean_days / 7, d.destination_probs["work"])
+    for g, grp in p.scenario.groups.items():
+        d = spell_distribution(grp, p.scenario.frailty.variance)
+        a, b = solve_factors(g, grp, p.scenario.frailty.variance, d.mean_days / 7, d.destination_probs["work"])
         assert a == pytest.approx(1.0, abs=0.02) and b == pytest.approx(1.0, abs=0.05), g
-        c, c2 = solve_factors(g, grp, p.frailty.variance, d.mean_days / 7, None)
+        c, c2 = solve_factors(g, grp, p.scenario.frailty.variance, d.mean_days / 7, None)
         assert c == c2 == pytest.approx(1.0, abs=0.01)
 
 
@@ -89,12 +89,12 @@ def test_written_file_extends_the_default_and_carries_sources(tmp_path):
     out = tmp_path / "odense.toml"
     calibrate(params_dir() / "calibration_example.csv", out, check=False)
     params = sim.load_params(out)
-    assert params.scale == 1.0
-    assert params.groups["dagpenge"].stock == 2000
-    assert isinstance(params.groups["sygemeldt"].inflow_per_year, float)
+    assert params.scenario.scale == 1.0
+    assert params.scenario.groups["dagpenge"].stock == 2000
+    assert isinstance(params.scenario.groups["sygemeldt"].inflow_per_year, float)
     assert "[D] calibrated to calibration_example.csv" in params.source_of("groups.dagpenge.hazard.work")
-    assert params.capacity.providers["municipality"].fte[0].fte == 45
-    assert params.trials.free_choice_share == 0.0
+    assert params.scenario.capacity.providers["municipality"].fte[0].fte == 45
+    assert params.scenario.trials.free_choice_share == 0.0
     assert 'extends = "national_default"' in out.read_text(encoding="utf-8")
 
 

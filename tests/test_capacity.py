@@ -8,8 +8,8 @@ import datetime as dt
 import numpy as np
 
 import sim
-from sim.calendar import WorkingCalendar
-from sim.capacity import Ledger
+from sim.engine.capacity import Ledger
+from sim.engine.workdays import WorkingCalendar
 
 
 def backlog_recursion(arrivals: np.ndarray, capacity: np.ndarray) -> np.ndarray:

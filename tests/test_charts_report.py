@@ -15,9 +15,9 @@ import pytest
 from PIL import Image
 
 import sim
-from sim.charts import write_chart_pack
-from sim.cli import main
-from sim.report import write_report
+from sim.cli.main import main
+from sim.output.charts import write_chart_pack
+from sim.output.report import write_report
 
 
 @pytest.fixture(scope="module")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import sim
-from sim import report
-from sim.cli import main
-from sim.describe import DESCRIPTION_FILE, describe
+from sim.cli.main import main
+from sim.output import report
+from sim.output.describe import DESCRIPTION_FILE, describe
 
 
 def test_description_has_every_stress_des_section_and_the_parameters():
@@ -14,7 +14,7 @@ def test_description_has_every_stress_des_section_and_the_parameters():
     for heading in ("## 1. Objectives", "## 2. Logic", "## 3. Data and assumptions", "## 4. Experimentation",
                     "## 5. Implementation", "## 6. Code access"):
         assert heading in text
-    for g in params.groups:
+    for g in params.scenario.groups:
         assert f"| {g} |" in text
     assert "pre_reform" in text and "reassessment_w22" in text
     for path in params.assumptions():

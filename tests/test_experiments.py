@@ -11,9 +11,9 @@ from conftest import only_group
 from scipy import stats
 
 import sim
-from sim.compare import compare, paired_differences
-from sim.experiment import AutoRule, relative_half_width, replicate_until_precise
-from sim.warmup import mser, warmup_check
+from sim.experiment.runner import AutoRule, relative_half_width, replicate_until_precise
+from sim.metrics.warmup import mser, warmup_check
+from sim.studies.compare import compare, paired_differences
 
 SMALL = {"scale": 0.005, "years": 0.5}
 
@@ -118,7 +118,7 @@ def test_paired_difference_interval_is_the_paired_t_interval():
 
 
 def test_compare_command_writes_table_chart_and_json(tmp_path, capsys):
-    from sim.cli import main
+    from sim.cli.main import main
 
     out = tmp_path / "cmp"
     code = main(["compare", "national_default", "pre_reform", "--set", "scale=0.003", "--set", "years=0.25",

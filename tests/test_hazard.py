@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from scipy import integrate, stats
 
 import sim
-from sim.hazard import Piecewise, exhaustion_day, integrate_windows, invert_windows, spell_distribution
+from sim.engine.hazard import Piecewise, exhaustion_day, integrate_windows, invert_windows, spell_distribution
 
 rates = st.lists(st.floats(0.0, 0.5), min_size=1, max_size=5)
 
@@ -43,8 +43,8 @@ def test_integrate_windows_matches_numerical_quadrature():
 
 def test_destination_probabilities_sum_to_one():
     p = sim.load_params()
-    for g, grp in p.groups.items():
-        d = spell_distribution(grp, p.frailty.variance)
+    for g, grp in p.scenario.groups.items():
+        d = spell_distribution(grp, p.scenario.frailty.variance)
         assert math.isclose(sum(d.destination_probs.values()), 1.0, abs_tol=2e-3), g
 
 
@@ -59,8 +59,8 @@ def test_simulated_spell_lengths_follow_the_hazard_ks():
     for g in GROUPS:
         sub = df[df.group == g]
         dur = (sub.end - sub.start).to_numpy()
-        grp = p.groups[g]
-        dist = spell_distribution(grp, p.frailty.variance)
+        grp = p.scenario.groups[g]
+        dist = spell_distribution(grp, p.scenario.frailty.variance)
         lim = limit
         if grp.exhaustion is not None:
             # KS needs a continuous distribution: stop short of the first exhaustion atom, and

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from scipy import stats
 
 import sim
-from sim.exemption import ExemptionPool
-from sim.levers import TrialData, evaluation, exemption_effects, minimum_detectable_effect, power_curve
+from sim.engine.exemption import ExemptionPool
+from sim.studies.levers import TrialData, evaluation, exemption_effects, minimum_detectable_effect, power_curve
 
 SMALL = {"scale": 0.01, "years": 1.0, "capacity.unlimited": True}
 
@@ -125,7 +125,7 @@ def test_national_trial_participants_near_25000_over_three_years():
     p = sim.load_params(overrides={"scale": 0.1, "years": 3.0})
     res = sim.run(p, replications=1, seed=1, workers=1)
     participants = res.kpi("trial_free_choice_entrants_per_year").iloc[0] * 3.0
-    expected = p.rule_sets["reform_2027"].trials.participants_total * p.scale
+    expected = p.rule_sets["reform_2027"].trials.participants_total * p.scenario.scale
     # Poisson sampling noise of the simulated count: within 3 standard deviations
     assert abs(participants - expected) <= 3.0 * np.sqrt(expected), (participants, expected)
 

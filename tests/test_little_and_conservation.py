@@ -8,7 +8,7 @@ from conftest import GROUPS, no_effects
 from scipy import stats
 
 import sim
-from sim.population import spell_distributions
+from sim.engine.population import spell_distributions
 
 
 def test_littles_law_per_group():
@@ -21,7 +21,7 @@ def test_littles_law_per_group():
     ov |= {f"groups.{g}.seasonality": [1.0] * 12 for g in GROUPS}
     p = sim.load_params(overrides=ov)
     res = sim.run(p, replications=6, seed=21, workers=1)
-    dists = spell_distributions(p)
+    dists = spell_distributions(p.scenario)
     for g in GROUPS:
         stock = res.kpi("stock_mean", g).to_numpy()
         inflow = res.kpi("inflow_per_year", g).to_numpy()
@@ -30,7 +30,7 @@ def test_littles_law_per_group():
         ci = stats.t.interval(0.99, len(diff) - 1, loc=diff.mean(), scale=diff.std(ddof=1) / np.sqrt(len(diff)))
         assert ci[0] <= 0.0 <= ci[1], (g, stock.mean(), predicted.mean(), ci)
         # and the stock stays where the parameters put it (the initial stock is stationary)
-        assert abs(stock.mean() / (p.groups[g].stock * p.scale) - 1.0) < 0.05, g
+        assert abs(stock.mean() / (p.scenario.groups[g].stock * p.scenario.scale) - 1.0) < 0.05, g
 
 
 def test_conservation_every_group_and_replication(small_run):

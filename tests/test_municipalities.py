@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import sim
-from sim.municipalities import TRIALS, find, municipalities, population_share
+from sim.inputs.municipalities import TRIALS, find, municipalities, population_share
 
 FREE_CHOICE = {"Assens", "Ballerup", "Brøndby", "Faaborg-Midtfyn", "Gentofte", "Gladsaxe", "Glostrup", "Herlev",
                "Hvidovre", "Høje-Taastrup", "København", "Langeland", "Lyngby-Taarbæk", "Nordfyns", "Nyborg",
@@ -55,19 +55,19 @@ def test_unknown_name_lists_close_matches():
 
 def test_preset_sets_scale_trial_and_sources():
     kbh = sim.load_params(overrides={"municipality": "Copenhagen"})
-    assert kbh.municipality == "København"
-    assert kbh.scale == pytest.approx(population_share(find("København")))
-    assert kbh.trials.free_choice_share == 1.0
+    assert kbh.scenario.municipality == "København"
+    assert kbh.scenario.scale == pytest.approx(population_share(find("København")))
+    assert kbh.scenario.trials.free_choice_share == 1.0
     assert "København" in kbh.sources["scale"] and "2020" in kbh.sources["scale"]
     assert "trials.free_choice_share" in kbh.sources
     odense = sim.load_params(overrides={"municipality": "Odense"})
-    assert odense.trials.free_choice_share == 0.0
-    assert odense.scale < kbh.scale
+    assert odense.scenario.trials.free_choice_share == 0.0
+    assert odense.scenario.scale < kbh.scenario.scale
 
 
 def test_copenhagen_stock_is_its_population_share_of_the_national_stock():
     params = sim.load_params(overrides={"municipality": "København", "years": 0.25, "capacity.unlimited": True})
-    national = sum(g.stock for g in params.groups.values())
+    national = sum(g.stock for g in params.scenario.groups.values())
     res = sim.run(params, replications=1, seed=3, workers=1)
     stock = res.kpi("stock_mean").iloc[0]
-    assert stock == pytest.approx(params.scale * national, rel=0.05)
+    assert stock == pytest.approx(params.scenario.scale * national, rel=0.05)

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.cli import main
-from sim.parameters import params_dir
+from sim.cli.main import main
+from sim.inputs.files import params_dir
 
 PRESETS = sorted((params_dir() / "presets").glob("*.toml"))
 
@@ -62,23 +62,25 @@ def test_bad_values_name_the_field(overrides, field):
 
 def test_beyond_the_legal_cap_only_when_said():
     p = sim.load_params(overrides={"exemption.share": 0.4, "exemption.beyond_law": True})
-    assert p.exemption.share == 0.4
+    assert p.scenario.exemption.share == 0.4
 
 
 def test_overrides_parse_cli_strings_and_extends_merges():
     p = sim.load_params(params_dir() / "presets" / "timeline_2026_2027.toml",
                         overrides={"exemption.share": "0.1", "capacity.unlimited": "true"})
-    assert p.exemption.share == 0.1 and p.capacity.unlimited is True
+    assert p.scenario.exemption.share == 0.1 and p.scenario.capacity.unlimited is True
     assert [rs.name for _, rs in p.timeline()] == ["pre_reform", "reform_2026", "reform_2027"]
     assert [d for d, _ in p.timeline()] == [0, 181, 365]
-    assert p.groups["dagpenge"].stock == sim.load_params().groups["dagpenge"].stock  # inherited
+    assert p.scenario.groups["dagpenge"].stock == sim.load_params().scenario.groups["dagpenge"].stock  # inherited
 
 
 def test_inconsistent_inflows_name_the_group():
     # a tiny stock cannot absorb what other groups send into it
+    from sim.engine.population import external_inflows, spell_distributions
+
+    scenario = sim.load_params(overrides={"groups.jobparat.stock": 100.0}).scenario
     with pytest.raises(sim.ParamError) as err:
-        from sim.population import external_inflows
-        external_inflows(sim.load_params(overrides={"groups.jobparat.stock": 100.0}))
+        external_inflows(scenario.groups, spell_distributions(scenario))
     assert err.value.field == "groups.jobparat.stock"
 
 

@@ -7,12 +7,12 @@ import numpy as np
 from conftest import GROUPS, only_group, spells
 
 import sim
-from sim.experiment import run_replication
+from sim.experiment.runner import run_replication
 
 
 def _caseworker_time_times(factor: float) -> dict[str, object]:
     p = sim.load_params()
-    ct = p.caseworker_time
+    ct = p.scenario.caseworker_time
     ov: dict[str, object] = {
         "caseworker_time.talk_in_person_minutes": ct.talk_in_person_minutes * factor,
         "caseworker_time.talk_digital_minutes": ct.talk_digital_minutes * factor,
@@ -37,7 +37,7 @@ def test_doubling_caseworker_time_doubles_fte_needed():
 
 
 def test_benefit_cost_is_benefit_weeks_times_the_rate(small_run):
-    rates = sim.load_params().money.benefit_dkk_per_week
+    rates = sim.load_params().scenario.money.benefit_dkk_per_week
     total = 0.0
     for g in GROUPS:
         weeks = small_run.kpi("benefit_weeks_per_year", g)
@@ -57,7 +57,7 @@ def test_net_cost_adds_up(small_run):
     np.testing.assert_allclose(k["net_dkk_per_year"], k["benefit_dkk_per_year"] + k["offer_dkk_per_year"]
                                + k["caseworker_dkk_per_year"] + k["trial_provider_dkk_per_year"]
                                - k["job_premium_dkk_per_year"], rtol=1e-12)
-    money = sim.load_params().money
+    money = sim.load_params().scenario.money
     fte = small_run.kpi("fte_needed").to_numpy()
     np.testing.assert_allclose(k["caseworker_dkk_per_year"], fte * money.caseworker_dkk_per_fte_year, rtol=1e-12)
     assert (small_run.kpi("oevo_mentor_dkk_per_year") <= small_run.kpi("offer_dkk_per_year")).all()
@@ -103,6 +103,6 @@ def test_compliance_table_judges_against_the_legal_line(small_run):
 
 def test_public_support_share_uses_the_population(small_run):
     p = sim.load_params(overrides={"scale": 0.01})
-    on_benefit = sum(small_run.kpi("stock_mean", g) for g in GROUPS if p.money.benefit_dkk_per_week[g] > 0)
+    on_benefit = sum(small_run.kpi("stock_mean", g) for g in GROUPS if p.scenario.money.benefit_dkk_per_week[g] > 0)
     np.testing.assert_allclose(small_run.kpi("public_support_share").to_numpy(),
-                               (on_benefit / (p.money.population * 0.01)).to_numpy(), rtol=1e-12)
+                               (on_benefit / (p.scenario.money.population * 0.01)).to_numpy(), rtol=1e-12)

@@ -92,7 +92,8 @@ def test_sick_listed_pre_reform_four_follow_ups_first_by_week_8_for_everyone():
     for row in df.itertuples():
         assert len([d for d, _ in row.talks if d <= 182.0]) == 4
         assert min(d for d, _ in row.talks) <= 56.0
-        assert any(154.0 - p.planning.clarification_lead_days <= d <= 154.0 for d in row.clarifications)  # week 22
+        lead = p.scenario.planning.clarification_lead_days
+        assert any(154.0 - lead <= d <= 154.0 for d in row.clarifications)  # week 22
 
 
 def test_activity_ready_reform_2027_talk_in_two_weeks_and_yearly_clarification():

@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 
 import sim
-from sim import staffing
-from sim.cli import main
-from sim.errors import ParamError
-from sim.staffing import Target, erlang_b, erlang_c, erlang_servers, parse_target, parse_targets
+from sim.cli.main import main
+from sim.inputs.errors import ParamError
+from sim.studies import staffing
+from sim.studies.staffing import Target, erlang_b, erlang_c, erlang_servers, parse_target, parse_targets
 
 TARGET = 0.9
 

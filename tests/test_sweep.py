@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.executors import DaskExecutor, ProcessExecutor, SerialExecutor
-from sim.sensitivity import ISHIGAMI_S1, ISHIGAMI_ST
-from sim.sweep import FunctionModel, design_points, load_sweep, parse_spec, run_sweep
+from sim.experiment.executors import DaskExecutor, ProcessExecutor, SerialExecutor
+from sim.studies.sensitivity import ISHIGAMI_S1, ISHIGAMI_ST
+from sim.studies.sweep import FunctionModel, design_points, load_sweep, parse_spec, run_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -93,7 +93,7 @@ def test_bad_sweep_files_are_param_errors(bad):
 
 
 def test_sweep_command_bad_factor_path_is_exit_2(tmp_path, capsys):
-    from sim.cli import main
+    from sim.cli.main import main
 
     spec = tmp_path / "bad.toml"
     spec.write_text(SIM_SWEEP.replace("effects.talk_multiplier.dagpenge", "effects.no_such_thing"))
@@ -105,7 +105,8 @@ def test_sweep_command_bad_factor_path_is_exit_2(tmp_path, capsys):
 
 
 def test_ishigami_sobol_indices_through_the_sweep_machinery(tmp_path):
-    spec = parse_spec({"name": "ishigami", "model": "sim.sensitivity:ishigami", "design": "sobol", "points": 512,
+    spec = parse_spec({"name": "ishigami", "model": "sim.studies.sensitivity:ishigami", "design": "sobol",
+                       "points": 512,
                        "seed": 3, "kpis": ["y"], "flush_every": 4096,
                        "factors": {k: [-np.pi, np.pi] for k in ("x1", "x2", "x3")}})
     res = run_sweep(spec, tmp_path / "ish", SerialExecutor())
@@ -118,10 +119,10 @@ def test_ishigami_sobol_indices_through_the_sweep_machinery(tmp_path):
 
 def test_morris_and_lhs_analysis_rank_the_ishigami_factors(tmp_path):
     fac = {k: [-np.pi, np.pi] for k in ("x1", "x2", "x3")}
-    morris = run_sweep(parse_spec({"model": "sim.sensitivity:ishigami", "design": "morris", "points": 40,
+    morris = run_sweep(parse_spec({"model": "sim.studies.sensitivity:ishigami", "design": "morris", "points": 40,
                                    "factors": fac}), tmp_path / "m").sensitivity("y").set_index("factor")
     assert morris["mu_star"].idxmin() == "x3"  # x3 acts only with x1: the smallest mean effect
-    lhs = run_sweep(parse_spec({"model": "sim.sensitivity:ishigami", "design": "lhs", "points": 1000,
+    lhs = run_sweep(parse_spec({"model": "sim.studies.sensitivity:ishigami", "design": "lhs", "points": 1000,
                                 "factors": fac}), tmp_path / "l").sensitivity("y").set_index("factor")
     assert lhs.loc["x2", "S1"] == pytest.approx(0.44, abs=0.1) and lhs.loc["x3", "S1"] < 0.1
 

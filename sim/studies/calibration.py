@@ -40,10 +40,12 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from sim.errors import ParamError
-from sim.hazard import spell_distribution
-from sim.parameters import LoadedParams, load_params
-from sim.population import DAYS_PER_YEAR, external_inflows
+from sim.engine.hazard import spell_distribution
+from sim.engine.population import DAYS_PER_YEAR, external_inflows
+from sim.experiment.runner import run
+from sim.inputs.errors import ParamError
+from sim.inputs.loading import load_params
+from sim.inputs.schema import LoadedParams
 
 GROUP_FIGURES = ("stock", "inflow_per_year", "mean_spell_weeks", "share_to_work")
 OTHER_FIGURES = ("caseworker_fte", "population", "municipality", "rules")
@@ -259,16 +261,16 @@ def implied_external_inflows(params: LoadedParams, targets: dict[str, Target], f
     Groups without figures keep the national hazards and a stock scaled by `share`."""
     dists = {}
     groups = {}
-    for g, grp in params.groups.items():
+    for g, grp in params.scenario.groups.items():
         a, b = factors.get(g, (1.0, 1.0))
         scaled = scaled_group(grp, a, b)
-        d = spell_distribution(scaled, params.frailty.variance)
+        d = spell_distribution(scaled, params.scenario.frailty.variance)
         t = targets.get(g)
         mean_days = t.mean_weeks * 7.0 if t else d.mean_days
         stock = t.stock if t else grp.stock * share
         dists[g] = SimpleNamespace(mean_days=mean_days, destination_probs=d.destination_probs)
         groups[g] = scaled.model_copy(update={"inflow_per_year": "little", "stock": stock})
-    return external_inflows(SimpleNamespace(groups=groups), dists)
+    return external_inflows(groups, dists)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -320,23 +322,23 @@ def scenario_dict(params: LoadedParams, fig: Figures, name: str, factors: dict[s
         "scale": 1.0,
         "scale_source": "[D] the figures are the municipality's own counts: the simulated population is all of it",
     }
-    local_stock = sum(targets[g].stock if g in targets else 0.0 for g in params.groups)
+    local_stock = sum(targets[g].stock if g in targets else 0.0 for g in params.scenario.groups)
     share = _population_share(params, fig, local_stock, national_stock)
     if fig.municipality:
-        from sim.municipalities import find
+        from sim.inputs.municipalities import find
 
         m = find(fig.municipality)
         trial = "free-choice" if m.free_choice else "extended a-kasse"
         data["trials"] = {"free_choice_share": 1.0 if m.free_choice else 0.0,
                           "source": f"[S] {m.name}: {trial} trial (domain.md §5)"}
-    pop = fig.population if fig.population is not None else params.money.population * share
+    pop = fig.population if fig.population is not None else params.scenario.money.population * share
     derived = f"[D] national population × the municipality's share of the national stock ({share:.2%})"
     data["money"] = {"population": float(round(pop)),
                      "population_source": (_tagged(fig.sources.get("population"), "[V]", "population figure")
                                            if fig.population is not None else derived)}
     scaled = f"[D] national default × the municipality's share ({share:.2%})"
     providers = {}
-    for p, prov in params.capacity.providers.items():
+    for p, prov in params.scenario.capacity.providers.items():
         if p in fig.fte:
             providers[p] = {"fte": [{"from": dt.date(2024, 1, 1), "fte": fig.fte[p]}],
                             "source": _tagged(fig.sources.get(f"fte.{p}"), "[V]", "caseworker FTE figure")}
@@ -345,7 +347,7 @@ def scenario_dict(params: LoadedParams, fig: Figures, name: str, factors: dict[s
             providers[p] = {"fte": steps, "source": f"{scaled}: FTE"}
     data["capacity"] = {"providers": providers}
     groups: dict[str, Any] = {}
-    for g, grp in params.groups.items():
+    for g, grp in params.scenario.groups.items():
         if g not in targets:
             groups[g] = {"stock": round(grp.stock * share, 1), "inflow_per_year": "little",
                          "stock_source": f"{scaled}: not in the figures"}
@@ -382,12 +384,12 @@ def _tagged(source: str | None, tag: str, default: str) -> str:
 def _population_share(params: LoadedParams, fig: Figures, local_stock: float, national_stock: float) -> float:
     """The municipality's share of Denmark: by population when known, else by the stock figures."""
     if fig.population is not None:
-        return fig.population / params.money.population
+        return fig.population / params.scenario.money.population
     if fig.municipality:
-        from sim.municipalities import find, population_share
+        from sim.inputs.municipalities import find, population_share
 
         return population_share(find(fig.municipality))
-    covered = sum(grp.stock for g, grp in params.groups.items() if g in fig.groups)
+    covered = sum(grp.stock for g, grp in params.scenario.groups.items() if g in fig.groups)
     return local_stock / covered if covered > 0 else local_stock / national_stock
 
 
@@ -427,13 +429,12 @@ def measured(res) -> pd.DataFrame:
 
 def check_run(path: Path, rules: str, replications: int, seed: int):
     """Run the calibrated file under the rules the figures were observed under, pure demand."""
-    import sim
 
     overrides: dict[str, Any] = {"rules": rules, "years": 1.0, "capacity.unlimited": True}
     if rules == "pre_reform":
         overrides["exemption.share"] = 0.0
     params = load_params(path, overrides)
-    return sim.run(params, replications=replications, seed=seed, workers=1)
+    return run(params, replications=replications, seed=seed, workers=1)
 
 
 def _odds(p: float) -> float:
@@ -471,7 +472,7 @@ def calibrate(figures: str | Path, out: str | Path, name: str | None = None, rep
               seed: int = 1, check: bool = True) -> Calibration:
     """Write a scenario calibrated to `figures` at `out`; with `check`, correct once and compare."""
     base_params = load_params(overrides={"scale": 1.0})
-    groups = list(base_params.groups)
+    groups = list(base_params.scenario.groups)
     fig = read_figures(figures, groups)
     if fig.rules not in ("pre_reform", "reform_2026", "reform_2027"):
         load_params(overrides={"rules": fig.rules})  # raises the usual error for an unknown rule set
@@ -481,7 +482,7 @@ def calibrate(figures: str | Path, out: str | Path, name: str | None = None, rep
         raise ParamError(f"groups.{missing[0]}", None, "figures for every group, or the municipality's population "
                          "(or name) to scale the national default for the groups left out")
     name = name or Path(out).stem
-    national_stock = sum(grp.stock for grp in base_params.groups.values())
+    national_stock = sum(grp.stock for grp in base_params.scenario.groups.values())
     out = Path(out)
     base_targets = dict(targets)
     factors = _write(base_params, fig, name, targets, base_targets, national_stock, out)
@@ -498,7 +499,7 @@ def calibrate(figures: str | Path, out: str | Path, name: str | None = None, rep
 def _write(params: LoadedParams, fig: Figures, name: str, targets: dict[str, Target], base: dict[str, Target],
            national_stock: float, out: Path) -> dict[str, tuple[float, float]]:
     """Solve the hazard factors for the baseline targets and write the scenario file atomically."""
-    factors = {g: solve_factors(g, params.groups[g], params.frailty.variance, base[g].mean_weeks,
+    factors = {g: solve_factors(g, params.scenario.groups[g], params.scenario.frailty.variance, base[g].mean_weeks,
                                 base[g].share_to_work) for g in targets}
     local_stock = sum(t.stock for t in targets.values())
     inflows = implied_external_inflows(params, targets, factors,
@@ -549,9 +550,9 @@ def format_comparison(comp: pd.DataFrame, fig: Figures, out: Path, replications:
 
 
 def calibrate_command(args: argparse.Namespace) -> int:
-    from sim.cli import _replications
+    from sim.inputs.arguments import parse_replications
 
-    n = _replications(args.replications)
+    n = parse_replications(args.replications)
     if n == "auto":
         raise ParamError("--replications", "auto", "a whole number >= 1 for calibrate")
     result = calibrate(args.figures, args.out, name=args.name, replications=int(n), seed=args.seed)

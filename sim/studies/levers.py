@@ -14,8 +14,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-import sim
-from sim.model import Model
+from sim.engine.model import Model
+from sim.experiment.runner import run
+from sim.inputs.loading import load_params
 
 EXEMPTION_COLUMNS = ["policy", "share", "measure", "mean", "ci_low", "ci_high", "n"]
 
@@ -41,15 +42,15 @@ def exemption_effects(params, shares=(0.0, 0.1, 0.25), policies=("random", "targ
     weeks and extra benefit cost, net saving (public spending, money KPIs), change in exit to
     work or education after 6 months (percentage points), and the extra benefit cost per
     caseworker hour saved."""
-    base_params = sim.load_params(params.origin, overrides=_with(params, {"exemption.share": 0.0}))
-    base = sim.run(base_params, replications=replications, seed=seed, workers=workers)
+    base_params = load_params(params.origin, overrides=_with(params, {"exemption.share": 0.0}))
+    base = run(base_params, replications=replications, seed=seed, workers=workers)
     rows = []
     for policy in policies:
         for share in shares:
             over = {"exemption.share": share, "exemption.policy": policy}
             if judgement is not None:
                 over["exemption.judgement"] = judgement
-            res = sim.run(sim.load_params(params.origin, overrides=_with(params, over)),
+            res = run(load_params(params.origin, overrides=_with(params, over)),
                           replications=replications, seed=seed, workers=workers)
             d = _differences(base, res)
             for measure, values in d.items():
@@ -131,9 +132,9 @@ def true_effect(params, provider: str, replications: int, seed: int, reference: 
     `reference`, the same citizens in both (common random numbers), per replication."""
     rates = {}
     for p in (provider, reference):
-        forced = {k: (1.0 if k == p else 0.0) for k in params.trials.choice}
+        forced = {k: (1.0 if k == p else 0.0) for k in params.scenario.trials.choice}
         over = _overrides_of(params) | {f"trials.choice.{k}": v for k, v in forced.items()}
-        data = trial_data(sim.load_params(params.origin, overrides=over), replications, seed)
+        data = trial_data(load_params(params.origin, overrides=over), replications, seed)
         rates[p] = np.array([d.work6.mean() for d in data])
     return rates[provider] - rates[reference]
 

@@ -28,9 +28,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import sim
-from sim.errors import ParamError
-from sim.parameters import LoadedParams, Scenario
+from sim.experiment.runner import run
+from sim.inputs.errors import ParamError
+from sim.inputs.loading import load_params
+from sim.inputs.schema import LoadedParams, Scenario
 
 # KPIs a staffing target can name: shares of tasks or citizens that capacity makes on time.
 SHARE_KPIS = ("first_talk_on_time", "talk_coverage_6m", "offer_coverage_6m", "clarification_on_time")
@@ -126,7 +127,7 @@ def with_capacity(params: LoadedParams, fte: dict[str, float] | None) -> LoadedP
     if fte is not None:
         start = params.scenario.start_date
         for name, value in fte.items():
-            steps = params.capacity.providers[name].fte
+            steps = params.scenario.capacity.providers[name].fte
             first = min([start] + [s.from_ for s in steps])
             cap["providers"][name]["fte"] = [{"from": first, "fte": float(value)}]
     scenario = Scenario.model_validate(raw)
@@ -240,7 +241,7 @@ class _Search:
         return cand
 
     def unlimited(self):
-        res = sim.run(with_capacity(self.params, None), replications=self.replications, seed=self.seed,
+        res = run(with_capacity(self.params, None), replications=self.replications, seed=self.seed,
                       workers=self.workers)
         return res, self._record("unlimited", {}, res)
 
@@ -249,7 +250,7 @@ class _Search:
         key = tuple(sorted((p, round(v, 6)) for p, v in fte.items()))
         if key in self._cache:
             return self._cache[key]
-        res = sim.run(with_capacity(self.params, fte), replications=self.replications, seed=self.seed,
+        res = run(with_capacity(self.params, fte), replications=self.replications, seed=self.seed,
                       workers=self.workers)
         cand = self._record(phase, fte, res)
         self._cache[key] = cand
@@ -281,8 +282,8 @@ def booked_hours_per_year(res, provider: str, years: float) -> float:
 
 def _diary_demand(res, params: LoadedParams, providers: list[str]) -> dict[str, float]:
     """Pure diary demand per provider in national FTE: where the search starts."""
-    prod = params.capacity.productive_hours_per_fte_year
-    return {p: booked_hours_per_year(res, p, _years(params)) / prod / params.scale for p in providers}
+    prod = params.scenario.capacity.productive_hours_per_fte_year
+    return {p: booked_hours_per_year(res, p, _years(params)) / prod / params.scenario.scale for p in providers}
 
 
 def _demand_national(res, providers: list[str], scale: float) -> dict[str, float]:
@@ -374,15 +375,16 @@ def find_staffing(params: LoadedParams, targets: list[Target], replications: int
     if int(replications) < 2:
         raise ParamError("--replications", replications, "at least 2: a target is judged on a confidence interval")
     search = _Search(params, targets, int(replications), seed, workers, progress)
-    providers = list(params.capacity.providers)
+    providers = list(params.scenario.capacity.providers)
     res_unl, cand_unl = search.unlimited()
     _check_kpis_exist(res_unl, targets)
     diary = _diary_demand(res_unl, params, providers)
     start = {p: max(v, MIN_RESOLUTION_FTE) for p, v in diary.items()}
     searched = _dependent_providers(res_unl, targets, providers)
     step = {p: max(resolution_share * start[p], MIN_RESOLUTION_FTE) for p in providers}
-    result = StaffingResult(targets, params.scale, int(replications), seed, False, {}, diary,
-                            _demand_national(res_unl, providers, params.scale), step, searched, search.candidates, None)
+    scale = params.scenario.scale
+    result = StaffingResult(targets, scale, int(replications), seed, False, {}, diary,
+                            _demand_national(res_unl, providers, scale), step, searched, search.candidates, None)
     if not cand_unl.passed:
         result.message = ("not reachable by staffing: even unlimited capacity misses "
                           + ", ".join(s.target for s in cand_unl.stats if not s.passed))
@@ -450,7 +452,7 @@ def _first_talk_slack_days(params: LoadedParams, group: str, provider: str) -> f
     """Calendar days between the planned first talk and its deadline, the most lenient over the
     rule sets and groups in question (lenient keeps the check a lower bound); None if the
     provider holds no first talks there."""
-    share = params.planning.first_talk_target_share
+    share = params.scenario.planning.first_talk_target_share
     best = None
     for _, rules in params.timeline():
         for g, gr in rules.groups.items():
@@ -480,14 +482,14 @@ def erlang_checks(params: LoadedParams, res_unl, targets: list[Target], answer: 
       (the most lenient group's), and each provider meets the target share on its own.
     """
     out = []
-    prod = params.capacity.productive_hours_per_fte_year
+    prod = params.scenario.capacity.productive_hours_per_fte_year
     hours_per_server_day = prod / WORKING_DAYS_PER_YEAR
     for t in targets:
         if t.kpi not in QUEUE_KPIS or t.op != ">=":
             continue
-        for p in params.capacity.providers:
-            talks = _mean_kpi(res_unl, "talks_held_per_year", "all", p) / params.scale
-            hours = booked_hours_per_year(res_unl, p, _years(params)) / params.scale
+        for p in params.scenario.capacity.providers:
+            talks = _mean_kpi(res_unl, "talks_held_per_year", "all", p) / params.scenario.scale
+            hours = booked_hours_per_year(res_unl, p, _years(params)) / params.scenario.scale
             slack = _first_talk_slack_days(params, t.group, p)
             if talks <= 0 or hours <= 0 or slack is None:
                 continue
@@ -580,7 +582,7 @@ def _candidate_rows(r: StaffingResult) -> tuple[list[str], list[dict[str, Any]]]
 
 def write_outputs(r: StaffingResult, out: Path, extra: dict[str, Any]) -> None:
     """staffing.csv (every candidate) and staffing.json (answer, checks, candidates), atomically."""
-    from sim.results import atomic_write
+    from sim.experiment.results import atomic_write
 
     out.mkdir(parents=True, exist_ok=True)
     header, rows = _candidate_rows(r)
@@ -615,12 +617,13 @@ def _json_default(x: Any) -> Any:
 
 def staff_command(args: argparse.Namespace) -> int:
     """`caseload staff`: parse, search, print, write; 0 when a staffing meets the targets, 1 if none."""
-    from sim.cli import _overrides, _replications
+    from sim.inputs.arguments import parse_overrides, parse_replications
 
-    params = sim.load_params(args.params, _overrides(args.set))
-    targets = parse_targets(args.target, list(params.groups))
-    n = _replications(str(args.replications))
-    print(f"caseload staff: {params.scenario.name} | scale {params.scale:g} | {params.years:g} years | "
+    params = load_params(args.params, parse_overrides(args.set))
+    targets = parse_targets(args.target, list(params.scenario.groups))
+    n = parse_replications(str(args.replications))
+    sc = params.scenario
+    print(f"caseload staff: {sc.name} | scale {sc.scale:g} | {sc.years:g} years | "
           f"{n} replications, seed {args.seed} | targets: {', '.join(t.label for t in targets)}", flush=True)
 
     def say(c: Candidate) -> None:

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
-from scipy import stats
+
+from sim.metrics.stats import grouped_ci
 
 KPI_COLUMNS = ["replication", "kpi", "group", "provider", "value"]
 WEEKLY_COLUMNS = ["replication", "week", "group", "provider", "measure", "value"]
@@ -23,12 +23,7 @@ def summarise(kpis: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     """Mean and Student-t confidence interval over replications for each KPI row."""
     if kpis.empty:
         return pd.DataFrame(columns=SUMMARY_COLUMNS)
-    g = kpis.groupby(["kpi", "group", "provider"], sort=False)["value"]
-    out = g.agg(mean="mean", sd="std", n="count").reset_index()
-    t = stats.t.ppf(0.5 + level / 2, np.maximum(out["n"] - 1, 1))
-    half = np.where(out["n"] > 1, t * out["sd"] / np.sqrt(out["n"]), np.nan)
-    out["ci_low"] = out["mean"] - half
-    out["ci_high"] = out["mean"] + half
+    out = grouped_ci(kpis, ["kpi", "group", "provider"], level=level)
     # a share cannot leave [0, 1]: clip the t-interval of share KPIs to it
     share = out["kpi"].map(is_share)
     out.loc[share, "ci_low"] = out.loc[share, "ci_low"].clip(lower=0.0)
@@ -57,7 +52,7 @@ class Results:
     def compliance(self) -> pd.DataFrame:
         """Each legal minimum: the share achieved with its 95 % interval, the legal threshold of
         the rule set in force at the end, and met / not met / uncertain."""
-        from sim.compliance import assess
+        from sim.metrics.compliance import assess
 
         thresholds = pd.DataFrame(self.provenance.get("legal_thresholds", []),
                                   columns=["kpi", "group", "threshold", "source", "rule_set"])

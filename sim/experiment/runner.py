@@ -11,7 +11,6 @@ stop the run. Every run also gets the MSER-5 warm-up check of :mod:`sim.warmup`.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -20,15 +19,18 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-import sim
-from sim.compliance import legal_thresholds
-from sim.executors import Executor, ProcessExecutor, SerialExecutor
-from sim.model import Model
-from sim.parameters import LoadedParams, load_params
-from sim.results import KPI_COLUMNS, WEEKLY_COLUMNS, Results
-from sim.warmup import warmup_check
+from sim._version import __version__
+from sim.engine.model import Model
+from sim.experiment.executors import Executor, ProcessExecutor, SerialExecutor
+from sim.experiment.results import KPI_COLUMNS, WEEKLY_COLUMNS, Results
+from sim.inputs.errors import ParamError
+from sim.inputs.loading import load_params
+from sim.inputs.schema import LoadedParams
+from sim.metrics.compliance import legal_thresholds
+from sim.metrics.kpi_refs import parse_kpi_ref
+from sim.metrics.stats import t_half_width
+from sim.metrics.warmup import warmup_check
 
 AUTO_KPIS = ("stock_mean", "fte_needed", "caseworker_hours_per_year", "first_talk_on_time",
              "exit_work_or_education_6m")
@@ -92,12 +94,6 @@ def run_replications(p: LoadedParams, reps: Sequence[int], seed: int, executor: 
 # ---------------------------------------------------------------- the automatic replication rule
 
 
-def parse_kpi_ref(ref: str) -> tuple[str, str, str]:
-    """"kpi", "kpi[group]" or "kpi[group/provider]" -> (kpi, group, provider)."""
-    m = re.fullmatch(r"\s*([A-Za-z0-9_]+)\s*(?:\[\s*([A-Za-z0-9_]+)\s*(?:/\s*([A-Za-z0-9_]+)\s*)?\])?\s*", ref)
-    if not m:
-        raise sim.ParamError("kpis", ref, "a KPI name, optionally with [group] or [group/provider]")
-    return m.group(1), m.group(2) or "all", m.group(3) or "all"
 
 
 def relative_half_width(values: Sequence[float], level: float = 0.95) -> float:
@@ -108,7 +104,7 @@ def relative_half_width(values: Sequence[float], level: float = 0.95) -> float:
     if n < 2:
         return float("inf")
     sd = float(np.std(x, ddof=1))
-    half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * sd / np.sqrt(n)
+    half = float(t_half_width(sd, n, level))
     if half == 0.0:
         return 0.0
     mean = abs(float(np.mean(x)))
@@ -134,17 +130,17 @@ class AutoRule:
 
     def __post_init__(self) -> None:
         if not 0 < float(self.precision) < 1:
-            raise sim.ParamError("precision", self.precision, "a relative half-width between 0 and 1, e.g. 0.05")
+            raise ParamError("precision", self.precision, "a relative half-width between 0 and 1, e.g. 0.05")
         if int(self.min_replications) < 2:
-            raise sim.ParamError("min_replications", self.min_replications, "a whole number >= 2")
+            raise ParamError("min_replications", self.min_replications, "a whole number >= 2")
         if int(self.budget) < int(self.min_replications):
-            raise sim.ParamError("max_replications", self.budget, f"a whole number >= {self.min_replications}")
+            raise ParamError("max_replications", self.budget, f"a whole number >= {self.min_replications}")
         if int(self.k_limit) < 0:
-            raise sim.ParamError("look_ahead", self.k_limit, "a whole number >= 0")
+            raise ParamError("look_ahead", self.k_limit, "a whole number >= 0")
         if isinstance(self.kpis, str):
             self.kpis = (self.kpis,)
         if not self.kpis:
-            raise sim.ParamError("kpis", self.kpis, "at least one KPI to watch")
+            raise ParamError("kpis", self.kpis, "at least one KPI to watch")
         for ref in self.kpis:
             parse_kpi_ref(ref)
 
@@ -204,7 +200,7 @@ def replicate_until_precise(evaluate: Callable[[list[int]], pd.DataFrame], rule:
         if missing and rule.optional and len(missing) < len(rule.kpis):
             rule.kpis = tuple(ref for ref in rule.kpis if ref not in missing)
         elif missing:
-            raise sim.ParamError("kpis", missing, "KPIs the run computes, e.g. " + ", ".join(AUTO_KPIS))
+            raise ParamError("kpis", missing, "KPIs the run computes, e.g. " + ", ".join(AUTO_KPIS))
         decision = rule.decide(_watched(kpis, rule.kpis, n), n)
     kept = decision["replications"]
     kpis = pd.concat(frames, ignore_index=True)
@@ -247,9 +243,9 @@ def run(params=None, replications: int | str = 1, seed: int = 1, workers: int | 
         try:
             n = int(replications)
         except (TypeError, ValueError):
-            raise sim.ParamError("replications", replications, "a whole number >= 1, or \"auto\"") from None
+            raise ParamError("replications", replications, "a whole number >= 1, or \"auto\"") from None
         if n < 1:
-            raise sim.ParamError("replications", replications, "a whole number >= 1, or \"auto\"")
+            raise ParamError("replications", replications, "a whole number >= 1, or \"auto\"")
     t0 = time.perf_counter()
     own = executor is None
     if auto:
@@ -285,7 +281,7 @@ def run(params=None, replications: int | str = 1, seed: int = 1, workers: int | 
         "params_hash": p.params_hash,
         "seed": seed,
         "replications": n,
-        "version": sim.__version__,
+        "version": __version__,
         "scale": p.scenario.scale,
         "years": p.scenario.years,
         "start_date": str(p.scenario.start_date),

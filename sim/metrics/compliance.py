@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.recorder import SIX_MONTHS
+from sim.engine.recorder import SIX_MONTHS
 
 COLUMNS = ["kpi", "group", "mean", "ci_low", "ci_high", "n", "threshold", "status", "rule_set", "source"]
 

@@ -21,8 +21,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sim.errors import ParamError
-from sim.parameters import params_dir
+from sim.inputs.errors import ParamError
+from sim.inputs.files import params_dir
 
 TRIALS = ("free_choice", "akasse")
 

@@ -11,34 +11,40 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from sim.errors import ParamError
-from sim.hazard import INF, SpellDistribution, frailty_from_uniform, spell_distribution
-from sim.randomness import COL_FRAILTY, COL_PRIOR_HOURS, COL_SHORT_ABSENCE, COL_UNDER_30, ROW_WIDTH, Streams
+from sim.engine.hazard import INF, SpellDistribution, frailty_from_uniform, spell_distribution
+from sim.engine.randomness import COL_FRAILTY, COL_PRIOR_HOURS, COL_SHORT_ABSENCE, COL_UNDER_30, ROW_WIDTH, Streams
+from sim.inputs.errors import ParamError
+from sim.inputs.schema import Group, Scenario
 
 DAYS_PER_YEAR = 365.25
 
 
-def spell_distributions(params) -> dict[str, SpellDistribution]:
-    return {g: spell_distribution(grp, params.frailty.variance) for g, grp in params.groups.items()}
+def spell_distributions(scenario: Scenario) -> dict[str, SpellDistribution]:
+    """Each group's spell-length distribution under the scenario's hazards and frailty."""
+    return {g: spell_distribution(grp, scenario.frailty.variance) for g, grp in scenario.groups.items()}
 
 
-def external_inflows(params, dists: dict[str, SpellDistribution] | None = None) -> dict[str, float]:
-    """Yearly external inflow per group (national, before `scale`), stated or by Little's law."""
-    dists = dists or spell_distributions(params)
-    total = {g: grp.stock / dists[g].mean_days * DAYS_PER_YEAR for g, grp in params.groups.items()}
+def external_inflows(groups: Mapping[str, Group], dists: Mapping[str, Any]) -> dict[str, float]:
+    """Yearly external inflow per group (national, before `scale`), stated or by Little's law.
+
+    `dists` needs only each group's mean spell and destination probabilities, so calibration can
+    pass target values in place of a fitted distribution."""
+    total = {g: grp.stock / dists[g].mean_days * DAYS_PER_YEAR for g, grp in groups.items()}
     out = {}
-    for g, grp in params.groups.items():
+    for g, grp in groups.items():
         if grp.inflow_per_year != "little":
             out[g] = float(grp.inflow_per_year)
             continue
-        from_others = sum(total[h] * dists[h].destination_probs.get(g, 0.0) for h in params.groups if h != g)
+        from_others = sum(total[h] * dists[h].destination_probs.get(g, 0.0) for h in groups if h != g)
         ext = total[g] - from_others
         if ext < 0:
-            raise ParamError(f"groups.{g}.stock", params.groups[g].stock,
+            raise ParamError(f"groups.{g}.stock", grp.stock,
                              f"a stock large enough for the {from_others:,.0f} a year that other groups send in "
                              f"(the stock and hazard imply {total[g]:,.0f} entries a year in all)")
         out[g] = ext
@@ -73,10 +79,10 @@ def month_starts(start: dt.date, horizon_days: int) -> list[tuple[int, int, int]
 def arrivals(params, group: str, yearly_rate: float, streams: Streams, key_base: int):
     """Yield the month batches of a group's arrivals: a Poisson process with monthly seasonality."""
     rng = streams.generator(f"arrivals:{group}")
-    season = params.groups[group].seasonality
+    season = params.scenario.groups[group].seasonality
     count = 0
-    for first, end, month in month_starts(params.start_date, params.horizon_days):
-        mean = yearly_rate * params.scale * season[month] * (end - first) / DAYS_PER_YEAR
+    for first, end, month in month_starts(params.scenario.start_date, params.scenario.horizon_days):
+        mean = yearly_rate * params.scenario.scale * season[month] * (end - first) / DAYS_PER_YEAR
         n = int(rng.poisson(mean))
         days = np.sort(rng.uniform(first, end, n))
         rows = rng.random((n, ROW_WIDTH))
@@ -87,10 +93,10 @@ def arrivals(params, group: str, yearly_rate: float, streams: Streams, key_base:
 
 def citizen_attributes(params, group: str, rows: np.ndarray) -> dict[str, np.ndarray]:
     """The attributes the rules and hazards need, read from the fixed columns of the rows."""
-    grp = params.groups[group]
+    grp = params.scenario.groups[group]
     n = len(rows)
     out = {
-        "frailty": frailty_from_uniform(rows[:, COL_FRAILTY], params.frailty.variance),
+        "frailty": frailty_from_uniform(rows[:, COL_FRAILTY], params.scenario.frailty.variance),
         "under_30": rows[:, COL_UNDER_30] < grp.share_under_30,
         "short_absence": rows[:, COL_SHORT_ABSENCE] < grp.short_absence_share,
         "cap_day": np.full(n, INF),
@@ -112,7 +118,7 @@ def exhaustion_days(ex, u: np.ndarray) -> np.ndarray:
 
 def baseline_spell_days(params, group: str, attrs: dict[str, np.ndarray], budgets: np.ndarray) -> np.ndarray:
     """Total spell length with no effects, from one unit-exponential budget on the summed hazard."""
-    grp = params.groups[group]
+    grp = params.scenario.groups[group]
     hz = grp.hazard
     starts = np.array(hz.breaks_weeks) * 7.0
     w = np.array(hz.work) / 7.0
@@ -132,7 +138,7 @@ def baseline_spell_days(params, group: str, attrs: dict[str, np.ndarray], budget
 
 def initial_stock(params, group: str, streams: Streams, key_base: int) -> Entrants:
     """The citizens in the group on the start date, with the days they have already spent there."""
-    n = int(round(params.groups[group].stock * params.scale))
+    n = int(round(params.scenario.groups[group].stock * params.scenario.scale))
     rng = streams.generator(f"stock:{group}")
     if n == 0:
         return Entrants(group, np.zeros(0), np.zeros(0, dtype=np.int64), np.zeros((0, ROW_WIDTH)), np.zeros(0))

@@ -50,11 +50,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-import sim
-from sim.errors import ParamError
-from sim.executors import Executor, SerialExecutor, WorkersLost, make_executor
-from sim.parameters import _is_numeric, read_toml
-from sim.results import atomic_write
+from sim._version import __version__
+from sim.experiment.executors import Executor, SerialExecutor, WorkersLost, make_executor
+from sim.experiment.results import atomic_write
+from sim.inputs.errors import ParamError
+from sim.inputs.files import params_dir, read_toml
+from sim.inputs.loading import load_params
+from sim.inputs.schema import is_numeric
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 TASK_COLUMNS = ["point", "replication", "status", "kpi", "group", "provider", "value", "error", "wall_s"]
@@ -144,7 +146,7 @@ def _factor(path: str, spec: Any) -> Factor:
                 raise ParamError(where, levels, "a non-empty list of levels")
             return Factor(path, levels=list(levels))
         spec = [spec.get("low"), spec.get("high")]
-    if isinstance(spec, list) and len(spec) == 2 and all(_is_numeric(x) and not isinstance(x, list) for x in spec):
+    if isinstance(spec, list) and len(spec) == 2 and all(is_numeric(x) and not isinstance(x, list) for x in spec):
         lo, hi = float(spec[0]), float(spec[1])
         if not lo < hi:
             raise ParamError(where, spec, "a range [low, high] with low < high")
@@ -189,7 +191,7 @@ def parse_spec(data: Mapping[str, Any], name: str = "sweep", relative_to: Path |
     if not isinstance(fixed, dict):
         raise ParamError("set", fixed, "a table of dotted parameter paths -> values")
     flush_seconds = data.get("flush_seconds", 5.0)
-    if not _is_numeric(flush_seconds) or isinstance(flush_seconds, list) or flush_seconds < 0:
+    if not is_numeric(flush_seconds) or isinstance(flush_seconds, list) or flush_seconds < 0:
         raise ParamError("flush_seconds", flush_seconds, "a number of seconds >= 0")
     return SweepSpec(
         name=str(data.get("name", name)), factors=factors, design=design, points=points,
@@ -215,7 +217,7 @@ def load_sweep(path: str | Path) -> SweepSpec:
     """Read and validate a sweep file."""
     p = Path(path)
     if not p.is_file():
-        candidate = sim.parameters.params_dir() / "sweeps" / (str(path) + ("" if str(path).endswith(".toml")
+        candidate = params_dir() / "sweeps" / (str(path) + ("" if str(path).endswith(".toml")
                                                                               else ".toml"))
         if candidate.is_file():
             p = candidate
@@ -240,7 +242,7 @@ def design_points(spec: SweepSpec) -> pd.DataFrame:
         cols = [f.from_unit(u[:, j]) for j, f in enumerate(spec.factors)]
         rows = [list(r) for r in zip(*cols)]
     else:
-        from sim.sensitivity import sample
+        from sim.studies.sensitivity import sample
 
         X = sample(spec.design, spec.bounds, spec.points, spec.seed)
         rows = [[float(x) for x in r] for r in X]
@@ -276,13 +278,13 @@ class SimulationModel(SweepModel):
     name = "simulation"
 
     def prepare(self, base, values):
-        return sim.load_params(base, values)
+        return load_params(base, values)
 
     def resolved(self, payload):
         return payload.params_hash, json.dumps(payload.scenario.model_dump(mode="json", by_alias=True), default=str)
 
     def evaluate(self, payload, replication, seed):
-        from sim.experiment import run_replication
+        from sim.experiment.runner import run_replication
 
         return run_replication(payload, replication, seed)[0]
 
@@ -499,7 +501,7 @@ class SweepResult:
 
     def sensitivity(self, kpi: str, group: str = "all", provider: str = "all") -> pd.DataFrame:
         """Sobol (sobol design), Morris (morris) or RBD-FAST first-order Sobol (lhs) indices."""
-        from sim.sensitivity import analyse
+        from sim.studies.sensitivity import analyse
 
         factors = [f.path for f in self.spec.factors]
         X = self.points[factors].to_numpy(dtype=float)
@@ -549,7 +551,7 @@ def _check_same_sweep(spec: SweepSpec, store: Store) -> dict[str, Any]:
             raise ParamError("--out", str(store.out), f"a folder of this sweep; it holds sweep {meta.get('name')} "
                              f"with another design (hash {meta.get('spec_hash')}): choose another --out")
         return meta
-    return {"name": spec.name, "spec_hash": spec.spec_hash, "version": sim.__version__, "spec": spec.identity(),
+    return {"name": spec.name, "spec_hash": spec.spec_hash, "version": __version__, "spec": spec.identity(),
             "kpis": spec.kpis, "description": spec.description, "runs": []}
 
 
@@ -667,11 +669,11 @@ def write_outputs(res: SweepResult, lang: str = "en") -> list[Path]:
             continue
         df.insert(0, "kpi", kpi)
         frames.append(df)
-        from sim.sensitivity import chart
+        from sim.studies.sensitivity import chart
 
         fig = chart(df, kpi, lang, caption=f"sweep {res.spec.name} ({res.spec.design}, {len(res.points)} points × "
                                             f"{res.spec.replications} replications, seed {res.spec.seed}), "
-                                            f"caseload-sim {sim.__version__}")
+                                            f"caseload-sim {__version__}")
         for ext in ("png", "svg"):
             path = out / f"sensitivity_{kpi}.{ext}"
             atomic_write(path, lambda p, fig=fig, ext=ext: fig.savefig(p, format=ext, dpi=150))
@@ -691,7 +693,7 @@ def sweep_command(args: Any) -> int:
     spec = load_sweep(args.sweep_file)
     out = Path(args.out) if args.out else Path("results") / "sweeps" / spec.name
     n_points = len(design_points(spec))
-    print(f"caseload-sim {sim.__version__}: sweep {spec.name} | {spec.design}, {n_points} points × "
+    print(f"caseload-sim {__version__}: sweep {spec.name} | {spec.design}, {n_points} points × "
           f"{spec.replications} replications = {n_points * spec.replications} tasks | factors "
           f"{', '.join(f.path for f in spec.factors)} | out {out}", flush=True)
     executor = make_executor(getattr(args, "serial", False), getattr(args, "workers", None),

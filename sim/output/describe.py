@@ -17,10 +17,11 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-import sim
-from sim.hazard import spell_distribution
-from sim.parameters import LoadedParams, load_params
-from sim.population import external_inflows
+from sim._version import __version__
+from sim.engine.hazard import spell_distribution
+from sim.engine.population import external_inflows
+from sim.inputs.loading import load_params
+from sim.inputs.schema import LoadedParams
 
 DESCRIPTION_FILE = "model_description.md"
 PACKAGES = ("simpy", "numpy", "scipy", "pandas", "pydantic", "holidays")
@@ -66,14 +67,14 @@ def _rules_text(p: LoadedParams) -> str:
 
 
 def logic(p: LoadedParams) -> str:
-    import sim.model as model
+    import sim.engine.model as model
 
     order = (model.__doc__ or "").split("Event ordering", 1)
     body = order[1].split(":", 1)[-1].strip() if len(order) == 2 else "(see the docstring of sim/model.py)"
     parts = [f"""## 2. Logic
 
 **Base model.** A discrete-event simulation in SimPy with one process per citizen. Citizens arrive
-in {len(p.groups)} target groups (Poisson arrivals with monthly seasonality), are called to job talks,
+in {len(p.scenario.groups)} target groups (Poisson arrivals with monthly seasonality), are called to job talks,
 get activation offers and clarifications under the rule set in force, may be exempted under the
 one-in-four rule, move between groups, and leave for work or other exits. Exits come from
 piecewise-constant weekly hazards by spell duration with competing destinations, inverted exactly
@@ -110,10 +111,10 @@ a task is booked on the first working day with free hours.
 
 
 def data(p: LoadedParams) -> str:
-    dists = {g: spell_distribution(grp, p.frailty.variance) for g, grp in p.groups.items()}
-    inflows = external_inflows(p.scenario, dists)
+    dists = {g: spell_distribution(grp, p.scenario.frailty.variance) for g, grp in p.scenario.groups.items()}
+    inflows = external_inflows(p.scenario.groups, dists)
     rows = []
-    for g, grp in p.groups.items():
+    for g, grp in p.scenario.groups.items():
         d = dists[g]
         rows.append([g, grp.label_en, f"{grp.stock:,.0f}", f"{inflows[g]:,.0f}",
                      "Little's law" if grp.inflow_per_year == "little" else "stated",
@@ -174,7 +175,7 @@ def implementation() -> str:
             continue
     return f"""## 5. Implementation
 
-- **Software.** caseload-sim {sim.__version__} on Python {sys.version.split()[0]}; {", ".join(versions)}.
+- **Software.** caseload-sim {__version__} on Python {sys.version.split()[0]}; {", ".join(versions)}.
 - **Computer.** {platform.system()} {platform.release()} ({platform.machine()}), {_cores()} cores. Replications run
   serially or in local processes with identical results.
 
@@ -203,9 +204,9 @@ def describe(params: LoadedParams) -> str:
 
 
 def describe_command(args: argparse.Namespace) -> int:
-    from sim.cli import _overrides
+    from sim.inputs.arguments import parse_overrides
 
-    params = load_params(args.params, _overrides(args.set))
+    params = load_params(args.params, parse_overrides(args.set))
     text = describe(params)
     if args.out is None:
         print(text)

@@ -105,7 +105,7 @@ def chart(indices: pd.DataFrame, kpi: str, lang: str = "en", caption: str = ""):
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
-    from sim.labels import label
+    from sim.output.labels import label
 
     df = indices.copy()
     method = str(df["method"].iloc[0]) if len(df) else ""

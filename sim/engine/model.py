@@ -28,11 +28,10 @@ import numpy as np
 import simpy
 from scipy.special import ndtr, ndtri
 
-from sim.calendar import WorkingCalendar
-from sim.capacity import Ledger, hours_per_day
-from sim.exemption import ExemptionPolicy, ExemptionPool, make_policy
-from sim.hazard import INF, GroupHazard, integrate_windows, invert_windows
-from sim.population import (
+from sim.engine.capacity import Ledger, hours_per_day
+from sim.engine.exemption import ExemptionPolicy, ExemptionPool, make_policy
+from sim.engine.hazard import INF, GroupHazard, integrate_windows, invert_windows
+from sim.engine.population import (
     arrivals,
     citizen_attributes,
     exhaustion_days,
@@ -40,7 +39,7 @@ from sim.population import (
     initial_stock,
     spell_distributions,
 )
-from sim.randomness import (
+from sim.engine.randomness import (
     COL_AKASSE_EXEMPTION,
     COL_ASSESSMENT,
     COL_EXEMPTION,
@@ -53,8 +52,9 @@ from sim.randomness import (
     ROW_WIDTH,
     Streams,
 )
-from sim.recorder import SIX_MONTHS, W_CLARIF, W_OFFERS, W_TALKS, Recorder
-from sim.rules import RuleSet
+from sim.engine.recorder import SIX_MONTHS, W_CLARIF, W_OFFERS, W_TALKS, Recorder
+from sim.engine.workdays import WorkingCalendar
+from sim.inputs.rules import RuleSet
 
 TALK, OFFER, CLARIF, HANDOVER, ON_REQUEST = range(5)
 DAYS_PER_MONTH = 365.25 / 12
@@ -179,8 +179,8 @@ class Model:
             self.trial_end = self.trial_start + trial_rules.years * 365.25
         else:
             self.trial_start = self.trial_end = INF
-        self.dists = spell_distributions(params)
-        self.inflows = external_inflows(params, self.dists)
+        self.dists = spell_distributions(params.scenario)
+        self.inflows = external_inflows(params.scenario.groups, self.dists)
         self.events = 0  # wake-ups of citizen processes
         self.n_processes = 0  # SimPy processes started
         self.n_timeouts = 0  # SimPy timeouts yielded (the benchmark's floor repeats these counts)

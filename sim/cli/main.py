@@ -13,7 +13,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.errors import ParamError
+from sim._version import __version__
+from sim.experiment.runner import run
+from sim.inputs.arguments import parse_overrides, parse_replications
+from sim.inputs.errors import ParamError
+from sim.inputs.loading import load_params
 
 HEADLINE_KPIS = [
     "persons_start", "persons_arrived", "persons_exited", "persons_in_stock_end", "stock_mean",
@@ -23,27 +27,6 @@ HEADLINE_KPIS = [
 ]
 
 
-def _overrides(pairs: list[str]) -> dict[str, str]:
-    out = {}
-    for pair in pairs or []:
-        if "=" not in pair:
-            raise ParamError("--set", pair, "PATH=VALUE, for example exemption.share=0.25")
-        k, v = pair.split("=", 1)
-        out[k.strip()] = v.strip()
-    return out
-
-
-def _replications(text: str) -> int | str:
-    """A whole number >= 1, or "auto" (add replications until the KPIs are precise enough)."""
-    if str(text).strip().lower() == "auto":
-        return "auto"
-    try:
-        n = int(text)
-    except ValueError:
-        raise ParamError("--replications", text, "a whole number >= 1") from None
-    if n < 1:
-        raise ParamError("--replications", text, "a whole number >= 1")
-    return n
 
 
 def format_summary(summary: pd.DataFrame, scale: float) -> str:
@@ -70,22 +53,21 @@ def format_summary(summary: pd.DataFrame, scale: float) -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    import sim
 
-    overrides = _overrides(args.set)
-    params = sim.load_params(args.params, overrides)
-    n = _replications(args.replications)
+    overrides = parse_overrides(args.set)
+    params = load_params(args.params, overrides)
+    n = parse_replications(args.replications)
     out = Path(args.out)
-    print(f"caseload-sim {sim.__version__}: {params.scenario.name} | rules {params.scenario.rules} | "
-          f"scale {params.scale:g} | {params.years:g} years from {params.start_date} | "
+    print(f"caseload-sim {__version__}: {params.scenario.name} | rules {params.scenario.rules} | "
+          f"scale {params.scenario.scale:g} | {params.scenario.years:g} years from {params.scenario.start_date} | "
           f"{n} replications, seed {args.seed}", flush=True)
     t0 = time.perf_counter()
-    results = sim.run(params, replications=n, seed=args.seed, workers=args.workers)
+    results = run(params, replications=n, seed=args.seed, workers=args.workers)
     results.provenance["wall_time_s"] = round(time.perf_counter() - t0, 3)
     results.provenance["command"] = " ".join(sys.argv)
     results.save(out)
     which = args.params or "the national default"
-    print(format_summary(results.summary(), params.scale))
+    print(format_summary(results.summary(), params.scenario.scale))
     warmup = results.provenance.get("warmup") or {}
     if warmup.get("verdict"):
         print(f"\nWarm-up (MSER-5): {warmup['verdict']}")
@@ -94,21 +76,20 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"Replications: {rule['reason']}")
     print(f"\nWrote {out}/run.json, kpis.csv, summary.csv, compliance.csv, weekly.parquet "
           f"({results.provenance['wall_time_s']:.1f} s). Scenario: {which}.")
-    if params.scale < 1.0 or params.years < 2:
+    if params.scenario.scale < 1.0 or params.scenario.years < 2:
         print("For the full national run: caseload run --set scale=1.0 --set years=2 --replications 10")
     return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    import sim
 
-    params = sim.load_params(args.params, _overrides(args.set))
+    params = load_params(args.params, parse_overrides(args.set))
     print(f"ok: {params.scenario.name} (params hash {params.params_hash})")
     return 0
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from sim import bench
+    from sim.experiment import bench
 
     def say(text: str) -> None:
         print(f"bench: {text}", file=sys.stderr, flush=True)
@@ -120,43 +101,43 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def cmd_staff(args: argparse.Namespace) -> int:
-    from sim.staffing import staff_command
+    from sim.studies.staffing import staff_command
 
     return staff_command(args)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from sim.report import report_command
+    from sim.output.report import report_command
 
     return report_command(args)
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from sim.compare import compare_command
+    from sim.studies.compare import compare_command
 
     return compare_command(args)
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from sim.sweep import sweep_command
+    from sim.studies.sweep import sweep_command
 
     return sweep_command(args)
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    from sim.calibration import calibrate_command
+    from sim.studies.calibration import calibrate_command
 
     return calibrate_command(args)
 
 
 def cmd_describe(args: argparse.Namespace) -> int:
-    from sim.describe import describe_command
+    from sim.output.describe import describe_command
 
     return describe_command(args)
 
 
 def cmd_charts(args: argparse.Namespace) -> int:
-    from sim.charts import charts_command
+    from sim.output.charts import charts_command
 
     return charts_command(args)
 

@@ -15,7 +15,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol
 
-from sim.errors import ParamError
+from sim.inputs.errors import ParamError
 
 
 class Keyed(Protocol):

@@ -30,8 +30,8 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 from scipy import stats
 
-from sim.errors import ParamError
-from sim.labels import fmt_number, fmt_share, group_label, label
+from sim.inputs.errors import ParamError
+from sim.output.labels import fmt_number, fmt_share, group_label, label
 
 SLIDE_SIZE = (13.33, 7.5)  # inches, 16:9
 PNG_DPI = 150

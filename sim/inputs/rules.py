@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sim.errors import ParamError
+from sim.inputs.errors import ParamError
 
 AppliesTo = Literal["all", "under_30", "over_30", "not_short_absence"]
 

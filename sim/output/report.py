@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.charts import Run, build_figures, figure_meta, load_run, provenance, rules_text, slide_style
-from sim.labels import GLOSSARY, fmt_number, fmt_share, group_label, label
-from sim.results import atomic_write
+from sim.experiment.results import atomic_write
+from sim.output.charts import Run, build_figures, figure_meta, load_run, provenance, rules_text, slide_style
+from sim.output.labels import GLOSSARY, fmt_number, fmt_share, group_label, label
 
 EMBED_DPI = 110
 # (kpi, group, provider, kind): kind decides the format and whether the number scales with the run

@@ -28,6 +28,10 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
+from sim._version import __version__
+from sim.experiment.runner import run
+from sim.inputs.loading import load_params
+
 # Targets the benchmark reports against (see the brief in README / `caseload bench --help`).
 TARGET_MODEL_OVER_FLOOR = 2.0
 TARGET_PEAK_RSS_MB = 1500.0
@@ -46,9 +50,8 @@ def _peak_rss_mb() -> float:
 
 def bench_params(scale: float, years: float):
     """The benchmarked scenario: the national default with capacity limits on (the expensive, realistic case)."""
-    import sim
 
-    return sim.load_params(overrides={"scale": scale, "years": years, "capacity.unlimited": False})
+    return load_params(overrides={"scale": scale, "years": years, "capacity.unlimited": False})
 
 
 # -- work done inside a child process ------------------------------------------------------------------------
@@ -58,7 +61,7 @@ def model_once(scale: float, years: float, seed: int = 1) -> dict[str, Any]:
     Meant to run in a fresh child (see `in_child`); `rss_baseline_mb` is the RSS after imports and parameter
     loading, so the model's own footprint is peak minus baseline.
     """
-    from sim.experiment import run_replication
+    from sim.experiment.runner import run_replication
 
     params = bench_params(scale, years)
     baseline = _peak_rss_mb()
@@ -81,7 +84,7 @@ def simpy_floor(processes: int, timeouts: int, seed: int = 1, initial: int | Non
     """
     import simpy
 
-    from sim.model import without_gc_pauses
+    from sim.engine.model import without_gc_pauses
 
     if processes < 1 or timeouts < 0:
         raise ValueError(f"need processes >= 1 and timeouts >= 0, got {processes}, {timeouts}")
@@ -173,18 +176,17 @@ def measure_sweep(scale: float, years: float, replications: int, workers: int | 
     the gathering of results, because a user pays those too. With fewer replications than workers the
     efficiency cannot reach 1.
     """
-    import sim
 
     n_workers = workers or os.cpu_count() or 1
     params = bench_params(scale, years)
     # Untimed warm-up: the first run in a process pays one-off costs (lazy imports, cached tables) that
     # would otherwise be charged to the 1-worker run only, and forked workers inherit the warm state.
-    sim.run(params, replications=1, seed=1, workers=1)
+    run(params, replications=1, seed=1, workers=1)
     t0 = time.perf_counter()
-    sim.run(params, replications=replications, seed=1, workers=1)
+    run(params, replications=replications, seed=1, workers=1)
     t1 = time.perf_counter() - t0
     t0 = time.perf_counter()
-    sim.run(params, replications=replications, seed=1, workers=n_workers)
+    run(params, replications=replications, seed=1, workers=n_workers)
     tn = time.perf_counter() - t0
     return {"scale": scale, "years": years, "replications": replications, "workers": n_workers,
             "wall_1_s": t1, "wall_n_s": tn, "reps_per_s_1": replications / t1, "reps_per_s_n": replications / tn,
@@ -196,7 +198,6 @@ def machine_info() -> dict[str, Any]:
     import numpy
     import simpy
 
-    import sim
 
     try:
         usable = len(os.sched_getaffinity(0))
@@ -204,7 +205,7 @@ def machine_info() -> dict[str, Any]:
         usable = os.cpu_count()
     return {"platform": platform.platform(), "machine": platform.machine(), "cpu_count": os.cpu_count(),
             "cpus_usable": usable, "python": platform.python_version(), "simpy": simpy.__version__,
-            "numpy": numpy.__version__, "caseload_sim": sim.__version__, "loadavg_start": _loadavg()}
+            "numpy": numpy.__version__, "caseload_sim": __version__, "loadavg_start": _loadavg()}
 
 
 def _loadavg() -> list[float] | None:

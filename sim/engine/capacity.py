@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.calendar import WorkingCalendar
+from sim.engine.workdays import WorkingCalendar
 
 
 class Ledger:
@@ -51,17 +51,17 @@ def hours_per_day(params, provider: str, calendar: WorkingCalendar) -> np.ndarra
     working days in that year, × scale."""
     import datetime as dt
 
-    steps = sorted(params.capacity.providers[provider].fte, key=lambda s: s.from_)
+    steps = sorted(params.scenario.capacity.providers[provider].fte, key=lambda s: s.from_)
     out = np.zeros(calendar.n_days)
-    hours_fte = params.capacity.productive_hours_per_fte_year
+    hours_fte = params.scenario.capacity.productive_hours_per_fte_year
     per_year: dict[int, int] = {}
     for day in range(calendar.n_days):
-        date = params.start_date + dt.timedelta(days=day)
+        date = params.scenario.start_date + dt.timedelta(days=day)
         fte = 0.0
         for s in steps:
             if s.from_ <= date:
                 fte = s.fte
         if date.year not in per_year:
             per_year[date.year] = calendar.working_days_in_year(date.year)
-        out[day] = fte * hours_fte / per_year[date.year] * params.scale
+        out[day] = fte * hours_fte / per_year[date.year] * params.scenario.scale
     return out

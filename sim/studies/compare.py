@@ -19,9 +19,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-import sim
-from sim.errors import ParamError
-from sim.results import Results, atomic_write
+from sim._version import __version__
+from sim.experiment.results import Results, atomic_write
+from sim.experiment.runner import run
+from sim.inputs.errors import ParamError
+from sim.inputs.loading import load_params
 
 DIFF_COLUMNS = ["kpi", "group", "provider", "mean_a", "mean_b", "diff", "ci_low", "ci_high", "rel_diff", "sd_diff",
                 "var_reduction", "n"]
@@ -99,14 +101,14 @@ def compare(a, b, replications: int = 10, seed: int = 1, workers: int | None = 1
     `seed_b` other than `seed` runs B with independent seeds: the baseline that common random
     numbers are measured against (tests use it); the default is common random numbers.
     """
-    ra = sim.run(a, replications=replications, seed=seed, workers=workers, executor=executor)
-    rb = sim.run(b, replications=replications, seed=seed if seed_b is None else seed_b, workers=workers,
+    ra = run(a, replications=replications, seed=seed, workers=workers, executor=executor)
+    rb = run(b, replications=replications, seed=seed if seed_b is None else seed_b, workers=workers,
                  executor=executor)
     diffs = paired_differences(ra.kpis, rb.kpis)
     meta = {"a": {k: ra.provenance.get(k) for k in ("scenario", "params_file", "params_hash", "rules")},
             "b": {k: rb.provenance.get(k) for k in ("scenario", "params_file", "params_hash", "rules")},
             "seed": seed, "seed_b": seed if seed_b is None else seed_b, "replications": ra.provenance["replications"],
-            "common_random_numbers": seed_b is None or seed_b == seed, "version": sim.__version__,
+            "common_random_numbers": seed_b is None or seed_b == seed, "version": __version__,
             "method": "paired differences B - A by replication, Student-t 95 % interval; variance reduction "
                       "1 - Var(B - A) / (Var(A) + Var(B))"}
     return Comparison(ra, rb, diffs, meta)
@@ -120,7 +122,7 @@ def chart(cmp: Comparison, lang: str = "en"):
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
-    from sim.labels import label
+    from sim.output.labels import label
 
     h = cmp.headline()
     h = h[h["mean_a"].abs() > 0]
@@ -139,7 +141,7 @@ def chart(cmp: Comparison, lang: str = "en"):
     ax.set_title(f"{b_name} − {a_name}")
     n = cmp.meta.get("replications")
     fig.text(0.01, 0.01, f"{n} paired replications, seed {cmp.meta.get('seed')} (common random numbers); "
-             f"median variance reduction {cmp.variance_reduction():.0%}; caseload-sim {sim.__version__}",
+             f"median variance reduction {cmp.variance_reduction():.0%}; caseload-sim {__version__}",
              fontsize=7, color="#555555")
     fig.tight_layout(rect=(0, 0.04, 1, 1))
     return fig
@@ -161,7 +163,7 @@ def format_table(cmp: Comparison) -> str:
 
 def compare_command(args: Any) -> int:
     """`caseload compare A.toml B.toml [--set ...] [--replications N] [--seed S] [--workers W] [--out DIR]`."""
-    from sim.cli import _overrides
+    from sim.inputs.arguments import parse_overrides
 
     try:
         n = int(args.replications)
@@ -169,9 +171,9 @@ def compare_command(args: Any) -> int:
         raise ParamError("--replications", args.replications, "a whole number >= 2") from None
     if n < 2:
         raise ParamError("--replications", args.replications, "a whole number >= 2 (an interval needs two)")
-    overrides = _overrides(args.set)
-    pa, pb = sim.load_params(args.a, overrides), sim.load_params(args.b, overrides)
-    print(f"caseload-sim {sim.__version__}: compare {pa.scenario.name} (A) and {pb.scenario.name} (B) | "
+    overrides = parse_overrides(args.set)
+    pa, pb = load_params(args.a, overrides), load_params(args.b, overrides)
+    print(f"caseload-sim {__version__}: compare {pa.scenario.name} (A) and {pb.scenario.name} (B) | "
           f"{n} paired replications, seed {args.seed}", flush=True)
     cmp = compare(pa, pb, replications=n, seed=args.seed, workers=args.workers)
     cmp.meta["command"] = " ".join(sys.argv)
