@@ -1,5 +1,1 @@
-"""The ``caseload`` command: argument parsing and printing only."""
-
-from sim.cli.main import main
-
-__all__ = ["main"]
+"""The `caseload` command: argument parsing and printing only (entry point: sim.cli.main:main)."""
