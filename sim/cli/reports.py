@@ -1,26 +1,48 @@
-"""`caseload report`, `charts` and `describe`: what a manager reads from a run folder."""
+"""`caseload report`, `charts` and `describe`: what a manager reads from a run folder.
+
+The library functions (sim.output) take typed values and return the files they wrote; this module
+turns the command line into those values and prints what was written. The sim.output imports sit
+inside the commands because matplotlib and seaborn take about a second to load, which every other
+`caseload` command would otherwise pay at start-up.
+"""
 
 from __future__ import annotations
 
 import argparse
 
+from sim.inputs.arguments import parse_overrides
+from sim.inputs.loading import load_params
+
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from sim.output.report import report_command
+    """`caseload report RUN_DIR [--lang en|da] [--out FILE]`."""
+    from sim.output.report import write_report
 
-    return report_command(args)
+    path = write_report(args.run_dir, args.lang, args.out)
+    print(f"Wrote {path}")
+    return 0
 
 
 def cmd_charts(args: argparse.Namespace) -> int:
-    from sim.output.charts import charts_command
+    """`caseload charts RUN_DIR [RUN_DIR ...] [--lang en|da] [--out DIR]`: default folder RUN_DIR/charts."""
+    from sim.output.charts import write_chart_pack
 
-    return charts_command(args)
+    files = write_chart_pack(args.run_dirs, args.out, args.lang)
+    n = sum(1 for f in files if f.suffix == ".png")
+    print(f"Wrote {n} charts (PNG, SVG) and {files[-1].name} to {files[-1].parent}")
+    return 0
 
 
 def cmd_describe(args: argparse.Namespace) -> int:
-    from sim.output.describe import describe_command
+    """`caseload describe [PARAMS] [--set PATH=VALUE ...] [--out FILE|DIR]`: print or write the description."""
+    from sim.output.describe import describe, write_description
 
-    return describe_command(args)
+    params = load_params(args.params, parse_overrides(args.set))
+    if args.out is None:
+        print(describe(params))
+        return 0
+    print(f"Wrote {write_description(params, args.out)}")
+    return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -11,16 +11,17 @@ HTML report (``caseload report RUN_DIR``) links it when it is there.
 
 from __future__ import annotations
 
-import argparse
+import os
 import platform
 import sys
 from importlib import metadata
 from pathlib import Path
 
 from sim._version import __version__
+from sim.engine import model as engine_model
 from sim.engine.hazard import spell_distribution
 from sim.engine.population import external_inflows
-from sim.inputs.loading import load_params
+from sim.inputs.rules import RuleSet
 from sim.inputs.schema import LoadedParams
 
 DESCRIPTION_FILE = "model_description.md"
@@ -66,11 +67,14 @@ def _rules_text(p: LoadedParams) -> str:
     return r if isinstance(r, str) else " → ".join(f"{s.set} from {s.from_}" for s in r)
 
 
-def logic(p: LoadedParams) -> str:
-    import sim.engine.model as model
+def _event_ordering() -> str:
+    """The engine's own account of one simulated day, so the description cannot drift from it."""
+    order = (engine_model.__doc__ or "").split("Event ordering", 1)
+    return order[1].split(":", 1)[-1].strip() if len(order) == 2 else "(see the docstring of sim/engine/model.py)"
 
-    order = (model.__doc__ or "").split("Event ordering", 1)
-    body = order[1].split(":", 1)[-1].strip() if len(order) == 2 else "(see the docstring of sim/model.py)"
+
+def logic(p: LoadedParams) -> str:
+    body = _event_ordering()
     parts = [f"""## 2. Logic
 
 **Base model.** A discrete-event simulation in SimPy with one process per citizen. Citizens arrive
@@ -83,31 +87,41 @@ mandatory offer, lock-in during offers and a lift after them are time windows mu
 hazard. Caseworker capacity is hours per working day per provider (Danish public holidays);
 a task is booked on the first working day with free hours.
 
-**Event ordering** (what happens, in what order, on one simulated day; from `sim/model.py`):
+**Event ordering** (what happens, in what order, on one simulated day; from `sim/engine/model.py`):
 
 {body}
 
 **Rule sets as data** (`params/rules/*.toml`; no legal number is written in Python):
 """]
     for name, rs in p.rule_sets.items():
-        rows = []
-        for g, gr in rs.groups.items():
-            for t in gr.talks:
-                rows.append([g, "talks", t.kind, t.provider, f"{t.count} in days {t.from_day:g}-{t.to_day:g}",
-                             f"{t.coverage:.0%}", "yes" if t.exemptable else "no", t.source])
-            for o in gr.offers:
-                every = f", every {o.every_days:g} days" if o.every_days else ""
-                rows.append([g, "offer", o.kind, "", f"by day {o.due_day:g}{every}", f"{o.coverage:.0%}",
-                             "yes" if o.exemptable else "no", o.source])
-            for c in gr.clarifications:
-                rows.append([g, "clarification", c.kind, c.provider,
-                             f"day {c.first_day:g}, every {c.every_days:g}" if c.every_days else f"day {c.first_day:g}",
-                             "100%", "no", c.source])
         parts.append(f"\n*{name}* — {rs.description} (exemption cap {rs.exemption.max_share:.0%} over "
-                     f"{', '.join(rs.exemption.pool_groups) or 'no groups'}; hand-over "
-                     f"{rs.handover.from_provider} → {rs.handover.to_provider} on day {rs.handover.day:g})\n\n")
-        parts.append(_table(["group", "what", "rule", "provider", "when", "coverage", "exemptable", "source"], rows))
+                     f"{', '.join(rs.exemption.pool_groups) or 'no groups'}; {_handover_text(rs)})\n\n")
+        parts.append(_table(["group", "what", "rule", "provider", "when", "coverage", "exemptable", "source"],
+                            _rule_rows(rs)))
     return "".join(parts) + "\n"
+
+
+def _handover_text(rs: RuleSet) -> str:
+    h = rs.handover
+    return f"hand-over {h.from_provider} → {h.to_provider} on day {h.day:g}" if h else "no hand-over"
+
+
+def _rule_rows(rs: RuleSet) -> list[list[str]]:
+    """One row per talk, offer and clarification rule of each group, with its legal source."""
+    rows = []
+    for g, gr in rs.groups.items():
+        for t in gr.talks:
+            rows.append([g, "talks", t.kind, t.provider, f"{t.count} in days {t.from_day:g}-{t.to_day:g}",
+                         f"{t.coverage:.0%}", "yes" if t.exemptable else "no", t.source])
+        for o in gr.offers:
+            every = f", every {o.every_days:g} days" if o.every_days else ""
+            rows.append([g, "offer", o.kind, "", f"by day {o.due_day:g}{every}", f"{o.coverage:.0%}",
+                         "yes" if o.exemptable else "no", o.source])
+        for c in gr.clarifications:
+            rows.append([g, "clarification", c.kind, c.provider,
+                         f"day {c.first_day:g}, every {c.every_days:g}" if c.every_days else f"day {c.first_day:g}",
+                         "100%", "no", c.source])
+    return rows
 
 
 def data(p: LoadedParams) -> str:
@@ -188,8 +202,6 @@ The model is the Python package `caseload-sim` (import `sim`); the scenario file
 
 
 def _cores() -> int:
-    import os
-
     return os.cpu_count() or 1
 
 
@@ -203,18 +215,12 @@ def describe(params: LoadedParams) -> str:
                              implementation()])
 
 
-def describe_command(args: argparse.Namespace) -> int:
-    from sim.inputs.arguments import parse_overrides
-
-    params = load_params(args.params, parse_overrides(args.set))
-    text = describe(params)
-    if args.out is None:
-        print(text)
-        return 0
-    out = Path(args.out)
-    if out.is_dir() or not out.suffix:
-        out = out / DESCRIPTION_FILE
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
-    print(f"Wrote {out}")
-    return 0
+def write_description(params: LoadedParams, out: str | Path) -> Path:
+    """Write the description to `out`; a folder (or a name without suffix) gets DESCRIPTION_FILE
+    inside it, the name the HTML report looks for beside a run."""
+    path = Path(out)
+    if path.is_dir() or not path.suffix:
+        path = path / DESCRIPTION_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(describe(params), encoding="utf-8")
+    return path

@@ -8,18 +8,22 @@ left out or say so, never filled in.
 
 from __future__ import annotations
 
-import argparse
 import base64
 import html
 import io
 import os
+from collections.abc import Collection
 from pathlib import Path
 
 import pandas as pd
+from matplotlib.figure import Figure
 
 from sim.experiment.results import atomic_write
-from sim.output.charts import Run, build_figures, figure_meta, load_run, provenance, rules_text, slide_style
+from sim.output.chart_series import SHARE_FALLBACK_KPIS
+from sim.output.figures import build_figures
 from sim.output.labels import GLOSSARY, fmt_number, fmt_share, group_label, label
+from sim.output.run_folder import Run, load_run, provenance, rules_text
+from sim.output.slides import figure_meta, slide_style
 
 EMBED_DPI = 110
 # (kpi, group, provider, kind): kind decides the format and whether the number scales with the run
@@ -86,7 +90,7 @@ def _find(run: Run, kpi: str, group: str = "all", provider: str = "all") -> pd.S
     return None if hit.empty else hit.iloc[0]
 
 
-def _table(headers: list[str], rows: list[list[str]], num_cols: set[int] = frozenset()) -> str:
+def _table(headers: list[str], rows: list[list[str]], num_cols: Collection[int] = ()) -> str:
     """An HTML table from already escaped cells; `num_cols` are right-aligned numbers."""
     head = "".join(f"<th>{h}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f'<td class="num">{c}</td>' if i in num_cols else f"<td>{c}</td>"
@@ -145,20 +149,26 @@ def _badge(status: str, lang: str) -> str:
     return f'<span class="badge {cls}">{_e(label(status, lang))}</span>'
 
 
+def _shares_without_law(run: Run, lang: str) -> str:
+    """An older run without compliance.csv: its contact-course shares, with a note that the legal
+    verdicts need a newer run (no threshold is guessed here)."""
+    rows = []
+    for kpi in SHARE_FALLBACK_KPIS:
+        sub = run.summary[(run.summary["kpi"] == kpi) & (run.summary["provider"] == "all")]
+        for _, r in sub.iterrows():
+            rows.append([_e(label(kpi, lang)), _e(group_label(r["group"], lang, run.params)),
+                         _e(_fmt(r["mean"], "share", lang)), _e(_ci(r, "share", lang))])
+    cols = [label("col.kpi", lang), label("col.group", lang), label("col.mean", lang), label("col.ci", lang)]
+    return (f'<p class="note">{_e(label("t.no_compliance", lang))}</p>\n'
+            + _table([_e(c) for c in cols], rows, {2, 3}))
+
+
 def section_compliance(run: Run, lang: str) -> str:
     """The legal minimums with met / not met / uncertain, as written by the run."""
     head = f"<h2>{_e(label('h.compliance', lang))}</h2>"
     comp = run.compliance
     if comp is None or comp.empty:
-        rows = []
-        for kpi in ("first_talk_on_time", "talk_coverage_6m", "offer_coverage_6m"):
-            sub = run.summary[(run.summary["kpi"] == kpi) & (run.summary["provider"] == "all")]
-            for _, r in sub.iterrows():
-                rows.append([_e(label(kpi, lang)), _e(group_label(r["group"], lang, run.params)),
-                             _e(_fmt(r["mean"], "share", lang)), _e(_ci(r, "share", lang))])
-        cols = [label("col.kpi", lang), label("col.group", lang), label("col.mean", lang), label("col.ci", lang)]
-        return (f'{head}\n<p class="note">{_e(label("t.no_compliance", lang))}</p>\n'
-                + _table([_e(c) for c in cols], rows, {2, 3}))
+        return f"{head}\n{_shares_without_law(run, lang)}"
     rows = []
     has_rule_set = "rule_set" in comp and comp["rule_set"].nunique() > 1
     for _, r in comp.iterrows():
@@ -172,7 +182,7 @@ def section_compliance(run: Run, lang: str) -> str:
             + f'\n<p class="note">{_e(label("t.status_rule", lang))}</p>')
 
 
-def _png_data_uri(fig) -> str:
+def _png_data_uri(fig: Figure) -> str:
     buf = io.BytesIO()
     meta = figure_meta(fig)
     fig.savefig(buf, format="png", dpi=EMBED_DPI, metadata={"Title": meta["title"], "Description": meta["provenance"]})
@@ -276,9 +286,3 @@ def write_report(run_dir: str | Path, lang: str = "en", out: str | Path | None =
     path.chmod(0o644)  # a report is for sharing; the temporary file it came from was private
     return path
 
-
-def report_command(args: argparse.Namespace) -> int:
-    """`caseload report RUN_DIR [--lang en|da] [--out FILE]`."""
-    path = write_report(args.run_dir, getattr(args, "lang", "en") or "en", args.out)
-    print(f"Wrote {path}")
-    return 0

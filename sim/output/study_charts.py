@@ -1,0 +1,125 @@
+"""Charts of studies: the paired differences of a comparison and the sensitivity indices of a sweep.
+
+The studies compute and store numbers; drawing them belongs here, in the output layer, beside the
+run charts, so that labels and languages come from one place (:mod:`sim.output.labels`). Each chart
+is written as PNG and SVG through an atomic write, and the figure is closed after writing so a long
+sweep with many KPIs does not hold every figure in memory.
+
+The figures are pyplot figures and no backend is forced: a notebook shows them inline, and a
+machine without a display falls back to Agg by itself. pyplot is imported when a chart is drawn,
+not when the module is: it would be most of the start-up time of every `caseload` command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from sim._version import __version__
+from sim.experiment.results import atomic_write
+from sim.output.labels import label
+from sim.studies.compare import Comparison
+from sim.studies.sweep import SweepResult
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+CHART_DPI = 150
+
+
+def comparison_chart(cmp: Comparison, lang: str = "en") -> Figure:
+    """Relative difference (B − A) / A of the headline KPIs with 95 % intervals: one row per KPI,
+    a dot and a bar, zero marked, so that which changes are real is visible at a glance."""
+    import matplotlib.pyplot as plt
+
+    h = cmp.headline()
+    h = h[h["mean_a"].abs() > 0]
+    fig, ax = plt.subplots(figsize=(8.5, 0.42 * max(3, len(h)) + 1.8))
+    y = np.arange(len(h))[::-1]
+    scale = h["mean_a"].abs().to_numpy()
+    lo, hi, mid = (h["ci_low"] / scale * 100).to_numpy(), (h["ci_high"] / scale * 100).to_numpy(), \
+        (h["diff"] / scale * 100).to_numpy()
+    sig = (lo > 0) | (hi < 0)
+    ax.hlines(y, lo, hi, color=np.where(sig, "#1f77b4", "#999999"), lw=3)
+    ax.plot(mid, y, "o", color="black", ms=4)
+    ax.axvline(0, color="#444444", lw=0.8)
+    ax.set_yticks(y, [label(k, lang) for k in h["kpi"]])
+    ax.set_xlabel("change B − A, % of A (95 % CI)" if lang == "en" else "ændring B − A, % af A (95 % KI)")
+    a_name, b_name = cmp.meta.get("a", {}).get("scenario"), cmp.meta.get("b", {}).get("scenario")
+    ax.set_title(f"{b_name} − {a_name}")
+    n = cmp.meta.get("replications")
+    fig.text(0.01, 0.01, f"{n} paired replications, seed {cmp.meta.get('seed')} (common random numbers); "
+             f"median variance reduction {cmp.variance_reduction():.0%}; caseload-sim {__version__}",
+             fontsize=7, color="#555555")
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    return fig
+
+
+def _sensitivity_bars(ax, df: pd.DataFrame, ypos: np.ndarray, method: str, lang: str) -> pd.DataFrame:
+    """Draw the bars (μ* and σ for Morris, S1 and ST otherwise); returns the rows in drawn order."""
+    if method == "morris":
+        df = df.sort_values("mu_star")
+        ax.barh(ypos, df["mu_star"], xerr=df["mu_star_conf"], color="#1f77b4", label="μ*")
+        ax.plot(df["sigma"], ypos, "o", color="#d62728", label="σ")
+        ax.set_xlabel("elementary effect (μ*, σ)" if lang == "en" else "elementær effekt (μ*, σ)")
+        return df
+    key = "ST" if "ST" in df else "S1"
+    df = df.sort_values(key)
+    if "ST" in df:
+        ax.barh(ypos + 0.2, df["ST"], height=0.4, xerr=df["ST_conf"], color="#ff7f0e", label="ST")
+    ax.barh(ypos - (0.2 if "ST" in df else 0.0), df["S1"], height=0.4 if "ST" in df else 0.7,
+            xerr=df["S1_conf"], color="#1f77b4", label="S1")
+    ax.set_xlabel("Sobol index" if lang == "en" else "Sobol-indeks")
+    ax.set_xlim(left=min(0.0, float(np.nanmin(df["S1"])) - 0.05))
+    return df
+
+
+def sensitivity_chart(indices: pd.DataFrame, kpi: str, lang: str = "en", caption: str = "") -> Figure:
+    """A horizontal bar chart of the indices of one KPI: S1 and ST (Sobol), S1 (RBD-FAST) or mu*
+    with sigma (Morris), factors sorted by importance, with confidence bars."""
+    import matplotlib.pyplot as plt
+
+    df = indices.copy()
+    method = str(df["method"].iloc[0]) if len(df) else ""
+    fig, ax = plt.subplots(figsize=(8, 0.45 * max(3, len(df)) + 1.6))
+    ypos = np.arange(len(df))
+    df = _sensitivity_bars(ax, df, ypos, method, lang)
+    ax.set_yticks(ypos, df["factor"])
+    ax.legend(loc="lower right")
+    ax.set_title(f"{label(kpi, lang)}: {'sensitivity' if lang == 'en' else 'følsomhed'} ({method})")
+    if caption:
+        fig.text(0.01, 0.01, caption, fontsize=7, color="#555555")
+    fig.tight_layout(rect=(0, 0.04 if caption else 0, 1, 1))
+    return fig
+
+
+def save_png_svg(fig: Figure, folder: Path, stem: str) -> list[Path]:
+    """`stem`.png and `stem`.svg in `folder`, each written atomically; the figure is closed."""
+    import matplotlib.pyplot as plt
+
+    written = []
+    try:
+        for ext in ("png", "svg"):
+            path = folder / f"{stem}.{ext}"
+            atomic_write(path, lambda p, ext=ext: fig.savefig(p, format=ext, dpi=CHART_DPI))
+            written.append(path)
+    finally:
+        plt.close(fig)
+    return written
+
+
+def write_comparison_chart(cmp: Comparison, out: str | Path, lang: str = "en") -> list[Path]:
+    """differences.png and differences.svg in a comparison folder."""
+    return save_png_svg(comparison_chart(cmp, lang), Path(out), "differences")
+
+
+def write_sensitivity_charts(res: SweepResult, indices: dict[str, pd.DataFrame], lang: str = "en") -> list[Path]:
+    """sensitivity_KPI.png and .svg in the sweep folder for every KPI with indices."""
+    caption = (f"sweep {res.spec.name} ({res.spec.design}, {len(res.points)} points × {res.spec.replications} "
+               f"replications, seed {res.spec.seed}), caseload-sim {__version__}")
+    written = []
+    for kpi, df in indices.items():
+        written += save_png_svg(sensitivity_chart(df, kpi, lang, caption=caption), res.out, f"sensitivity_{kpi}")
+    return written
