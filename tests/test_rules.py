@@ -112,7 +112,7 @@ def test_activity_ready_reform_2027_talk_in_two_weeks_and_yearly_clarification()
     jp = df[df.group == "jobparat"]
     share = len(jp) / (len(jp) + len(ak))
     lo, hi = stats.binomtest(len(jp), len(jp) + len(ak)).proportion_ci(0.99)
-    assert lo <= p.rule_sets["reform_2027"].routing.aktivitetsparat_entrants_to_jobparat <= hi, share
+    assert lo <= p.rule_sets["reform_2027"].routing.share("aktivitetsparat", "jobparat") <= hi, share
 
 
 def test_rule_timeline_switches_rules_mid_spell():

@@ -19,7 +19,7 @@ class Ledger:
     def __init__(self, calendar: WorkingCalendar, hours_per_day: np.ndarray | None):
         self.calendar = calendar
         self.unlimited = hours_per_day is None
-        if not self.unlimited:
+        if hours_per_day is not None:
             # a plain list: one element is read or written per booking, and list indexing is
             # several times cheaper than numpy scalar indexing in this hot path
             self.free = np.where(calendar.working, hours_per_day, 0.0).astype(float).tolist()

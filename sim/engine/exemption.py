@@ -17,6 +17,10 @@ A policy only says whom the municipality would like to exempt:
   of the citizen's true job chances (the normal score of the frailty draw) with correlation
   `judgement` (0 = no better than chance, 1 = perfect); the municipality exempts the citizens whose
   signal lies in the top `share` of its distribution.
+
+:class:`Exemptions` makes the decision for a citizen entering its pool group: the main pool and,
+when the provider the rule set names as deciding separately (the a-kasse) has a share of its own,
+that provider's pool for its own talks.
 """
 
 from __future__ import annotations
@@ -26,6 +30,13 @@ import math
 from typing import Protocol
 
 from scipy.special import ndtri
+
+from sim.engine.randomness import COL_ASSESSMENT, COL_EXEMPTION, COL_FRAILTY, COL_SEPARATE_EXEMPTION
+from sim.inputs.rules import RuleSet
+from sim.inputs.schema import Exemption
+
+# the citizen flag each pool decides (attribute names of sim.engine.citizen.Citizen)
+MAIN_FLAG, SEPARATE_FLAG = "exempt", "exempt_separate"
 
 
 class ExemptionPolicy(Protocol):
@@ -139,3 +150,71 @@ class ExemptionPool:
     def _observe(self) -> None:
         if self.members:
             self.max_share = max(self.max_share, self.n_exempt / len(self.members))
+
+
+class Exemptions:
+    """The exemption decisions of one run: who is exempt, within the cap of the rules in force.
+
+    `cfg` is the scenario's exemption table: the main share and policy, the separately deciding
+    provider's own share (``akasse_share``; None: one decision covers all talks) and whether
+    shares beyond the legal cap are allowed. A citizen leaves through each pool's `leave`;
+    that and `follow_rules` give the citizens whose exemption had to be lifted to keep the cap,
+    for the model to plan them in again."""
+
+    def __init__(self, cfg: Exemption, first_rules: RuleSet):
+        self.cfg = cfg
+        self.policy: ExemptionPolicy = make_policy(cfg)
+        self.pool = ExemptionPool(self.cap(first_rules, cfg.share))
+        self.separate_pool = (ExemptionPool(self.cap(first_rules, cfg.akasse_share))
+                              if cfg.akasse_share is not None else None)
+
+    def cap(self, rules: RuleSet, share: float | None) -> float:
+        """The exempt share allowed: the policy's share, at most the legal cap unless beyond the law."""
+        if share is None:
+            return 0.0
+        if self.cfg.beyond_law:
+            return share
+        return min(share, rules.exemption.max_share)
+
+    def may_exempt(self) -> bool:
+        """Whether anyone can be exempt at all (else the pools need no keeper)."""
+        ex = self.cfg
+        return ex.policy != "none" and (ex.share > 0 or (ex.akasse_share or 0) > 0)
+
+    def pools(self) -> list[tuple[ExemptionPool, str]]:
+        """The pools with the citizen flag each decides, main pool first."""
+        out = [(self.pool, MAIN_FLAG)]
+        if self.separate_pool is not None:
+            out.append((self.separate_pool, SEPARATE_FLAG))
+        return out
+
+    def decide(self, key: int, group: str, spell_start: float, row, rules: RuleSet, now: float,
+               initial: bool) -> tuple[bool, bool, bool]:
+        """(exempt, exempt from the separate provider's talks, pooled) for a citizen starting a spell.
+
+        Only a citizen of a pool group within its first `pool_window_day` days enters the pools;
+        it is counted as pooled only if it is a new entrant (the initial stock has no history)."""
+        ex = rules.exemption
+        if group not in ex.pool_groups or now - spell_start >= ex.pool_window_day:
+            return False, False, False
+        leave = spell_start + ex.pool_window_day
+        share = self.cap(rules, self.cfg.share)
+        wants = self.policy.wants(row[COL_EXEMPTION], row[COL_FRAILTY], row[COL_ASSESSMENT], share)
+        exempt = self.pool.enter(key, leave, wants)
+        if self.separate_pool is None:
+            return exempt, exempt, not initial
+        sep_share = self.cap(rules, self.cfg.akasse_share)
+        # its own draw serves as both its exemption uniform and its assessment noise: a policy
+        # reads one of the two, so the separate decision stays independent of the main one
+        sep_wants = self.policy.wants(row[COL_SEPARATE_EXEMPTION], row[COL_FRAILTY], row[COL_SEPARATE_EXEMPTION],
+                                      sep_share)
+        return exempt, self.separate_pool.enter(key, leave, sep_wants), not initial
+
+    def follow_rules(self, rules: RuleSet) -> list[tuple[list[int], str]]:
+        """The caps follow the legal cap of new rules in force."""
+        self.pool.cap = self.cap(rules, self.cfg.share)
+        out = [(self.pool.rebalance(), MAIN_FLAG)]
+        if self.separate_pool is not None:
+            self.separate_pool.cap = self.cap(rules, self.cfg.akasse_share)
+            out.append((self.separate_pool.rebalance(), SEPARATE_FLAG))
+        return out

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +23,11 @@ from scipy import stats
 
 INF = math.inf
 WEEK = 7.0
+
+# The exits of the hazard model that are not moves to another group: to work or education (the
+# destination the effects act on) and any other exit (flex-job, pension, leaving the system).
+WORK = "work"
+OTHER = "other"
 
 # A window of effect on the job hazard: (start day, end day, multiplier), absolute simulation days.
 Window = tuple[float, float, float]
@@ -155,6 +161,25 @@ class GroupHazard:
                    {g: Piecewise.from_weeks(hz.breaks_weeks, r) for g, r in hz.to.items()})
 
 
+def fixed_exit(hz: GroupHazard, spell_start: float, now: float, cap_exit: float, cap_dest: str,
+               uniform: Callable[[], float]) -> tuple[float, str]:
+    """The first exit of a spell other than to work, and where it goes (competing risks).
+
+    The candidates are the benefit cap (`cap_exit`, to `cap_dest`), an other exit and a move to
+    each group of `hz.to`, each but the cap with a fresh unit-exponential budget from `uniform`
+    (drawn in that order) used up from day `now` on; the earliest wins, a tie keeps the earlier
+    candidate. The hazards do not change during the spell, so this is drawn once per spell."""
+    best, dest = cap_exit, cap_dest
+    t = spell_start + hz.other.invert(now - spell_start, -math.log(1.0 - uniform()))
+    if t < best:
+        best, dest = t, OTHER
+    for name, h in hz.to.items():
+        t = spell_start + h.invert(now - spell_start, -math.log(1.0 - uniform()))
+        if t < best:
+            best, dest = t, name
+    return best, dest
+
+
 def frailty_nodes(variance: float, n: int = 48) -> tuple[np.ndarray, np.ndarray]:
     """Quadrature for a gamma frailty with mean 1: equal-probability nodes (the bin medians)."""
     if variance <= 0.0:
@@ -210,8 +235,8 @@ class SpellDistribution:
         self.survival = surv
         self.cap_mass = cap_mass
         self.mean_days = float(np.trapezoid(surv, self.t))
-        p = {"work": float(np.trapezoid(dens_w, self.t))}
-        p["other"] = float(np.trapezoid(dens_rest_factor * _rate_array(hazard.other, self.t), self.t))
+        p = {WORK: float(np.trapezoid(dens_w, self.t))}
+        p[OTHER] = float(np.trapezoid(dens_rest_factor * _rate_array(hazard.other, self.t), self.t))
         for g, pw in hazard.to.items():
             p[g] = p.get(g, 0.0) + float(np.trapezoid(dens_rest_factor * _rate_array(pw, self.t), self.t))
         if cap_to is not None:

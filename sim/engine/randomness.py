@@ -25,7 +25,7 @@ COL_EXEMPTION = 4
 COL_PROVIDER_CHOICE = 5
 COL_ROUTING = 6
 COL_ASSESSMENT = 7
-COL_AKASSE_EXEMPTION = 8
+COL_SEPARATE_EXEMPTION = 8  # the separately deciding provider's exemption (the a-kasse's)
 COL_TRIAL = 9
 FIRST_FREE = 10
 

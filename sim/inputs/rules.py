@@ -17,6 +17,11 @@ from sim.inputs.errors import ParamError
 
 AppliesTo = Literal["all", "under_30", "over_30", "not_short_absence"]
 
+CURRENT_PROVIDER = "caseload"
+"""A keyword of the rule-set language, not a provider: a talk block whose `provider` is
+``"caseload"`` is held by whoever runs the citizen's contact course on the day of the talk (the
+trials use it). Loading accepts it wherever a talk provider is named; the engine resolves it."""
+
 
 class _Rule(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -66,7 +71,7 @@ class Clarification(_Rule):
     """A case review (afklaring, revurdering) due at `first_day` and then every `every_days`."""
 
     kind: str
-    provider: str = "municipality"
+    provider: str
     first_day: float = Field(gt=0.0)
     every_days: float | None = Field(None, gt=0.0)
     applies_to: AppliesTo = "all"
@@ -80,9 +85,16 @@ class GroupRules(_Rule):
 
 
 class ExemptionRule(_Rule):
+    """The one-in-four exemption: the cap, the pool it is counted over, and who decides.
+
+    `separate_provider` names the provider that may decide itself whom to exempt from the talks it
+    holds (the a-kasse); when the scenario gives that provider a share of its own
+    (``exemption.akasse_share``) it has its own pool, otherwise the one decision covers all talks."""
+
     max_share: float = Field(ge=0.0, le=1.0)
     pool_groups: list[str] = Field(default_factory=list)
     pool_window_day: float = Field(gt=0.0)  # no default: the legal window lives in the rule-set files
+    separate_provider: str | None = None
 
 
 class Handover(_Rule):
@@ -102,8 +114,41 @@ class TrialRule(_Rule):
     participants_total: float = Field(ge=0.0)
 
 
+class Route(_Rule):
+    """A `share` of the new entrants to `from_group` are registered in `to_group` instead."""
+
+    from_group: str
+    to_group: str
+    share: float = Field(ge=0.0, le=1.0)
+
+
 class Routing(_Rule):
-    aktivitetsparat_entrants_to_jobparat: float = Field(0.0, ge=0.0, le=1.0)
+    """Where new external entrants are registered (e.g. job-ready by default from 2027)."""
+
+    routes: list[Route] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _shares(self) -> Routing:
+        for g in {r.from_group for r in self.routes}:
+            total = sum(r.share for r in self.routes if r.from_group == g)
+            if total > 1.0 + 1e-9:
+                raise ValueError(f"routes from {g!r} move {total:g} of its entrants; at most 1")
+        return self
+
+    def share(self, from_group: str, to_group: str) -> float:
+        """The share of `from_group`'s entrants registered in `to_group` (0 if no route says so)."""
+        return sum(r.share for r in self.routes if r.from_group == from_group and r.to_group == to_group)
+
+    def destination(self, group: str, u: float) -> str:
+        """The group an entrant to `group` is registered in, from its routing uniform `u`: the routes
+        from `group` split [0, 1) in their order, the rest stays."""
+        cum = 0.0
+        for r in self.routes:
+            if r.from_group == group:
+                cum += r.share
+                if u < cum:
+                    return r.to_group
+        return group
 
 
 class RuleSet(_Rule):
@@ -115,6 +160,14 @@ class RuleSet(_Rule):
     trials: TrialRule | None = None
     routing: Routing = Routing()
     groups: dict[str, GroupRules]
+
+    @model_validator(mode="after")
+    def _routes_between_groups(self) -> RuleSet:
+        for r in self.routing.routes:
+            for g in (r.from_group, r.to_group):
+                if g not in self.groups:
+                    raise ValueError(f"routing: {g!r} is not a group of the rule set {sorted(self.groups)}")
+        return self
 
 
 def load_rule_set(name: str, rules_dir: Path, scenario_dir: Path | None = None) -> RuleSet:

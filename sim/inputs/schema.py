@@ -27,10 +27,10 @@ class Calendar(Strict):
 
 
 class Exemption(Strict):
-    share: float = Field(0.0, ge=0.0, le=1.0)
+    share: float = Field(default=0.0, ge=0.0, le=1.0)
     policy: Literal["none", "random", "targeted"] = "random"
-    judgement: float = Field(1.0, ge=0.0, le=1.0)
-    akasse_share: float | None = Field(None, ge=0.0, le=1.0)
+    judgement: float = Field(default=1.0, ge=0.0, le=1.0)
+    akasse_share: float | None = Field(default=None, ge=0.0, le=1.0)
     beyond_law: bool = False
 
 
@@ -44,9 +44,20 @@ class Provider(Strict):
 
 
 class Capacity(Strict):
+    """The providers' caseworker FTE; `default_provider` runs every contact course that no hand-over
+    or trial gives to another provider, and starts the activation offers (the job centre)."""
+
     unlimited: bool = False
     productive_hours_per_fte_year: float = Field(1375.0, gt=0.0, le=2000.0)
     providers: dict[str, Provider]
+    default_provider: str
+
+    @model_validator(mode="after")
+    def _default_is_a_provider(self) -> Capacity:
+        if self.default_provider not in self.providers:
+            raise ValueError(f"default_provider {self.default_provider!r} is not one of the providers "
+                             f"{sorted(self.providers)}")
+        return self
 
 
 class CaseworkerTime(Strict):
@@ -67,10 +78,10 @@ class CaseworkerTime(Strict):
 
 
 class Planning(Strict):
-    first_talk_target_share: float = Field(0.5, ge=0.0, le=1.0)
-    talk_end_margin_days: float = Field(14.0, ge=0.0, le=90.0)
-    offer_target_share: float = Field(0.6, ge=0.0, le=1.0)
-    clarification_lead_days: float = Field(14.0, ge=0.0, le=180.0)
+    first_talk_target_share: float = Field(default=0.5, ge=0.0, le=1.0)
+    talk_end_margin_days: float = Field(default=14.0, ge=0.0, le=90.0)
+    offer_target_share: float = Field(default=0.6, ge=0.0, le=1.0)
+    clarification_lead_days: float = Field(default=14.0, ge=0.0, le=180.0)
 
 
 class Effects(Strict):
@@ -132,7 +143,7 @@ class Money(Strict):
 
 
 class Frailty(Strict):
-    variance: float = Field(0.5, ge=0.0, le=5.0)
+    variance: float = Field(default=0.5, ge=0.0, le=5.0)
 
 
 class Hazard(Strict):
@@ -205,10 +216,10 @@ class Trials(Strict):
     """The free-choice trial and the extended a-kasse trial (domain.md §5)."""
 
     enabled: bool = True
-    free_choice_share: float = Field(0.0, ge=0.0, le=1.0)
-    participation: float = Field(1.0, ge=0.0, le=1.0)
+    free_choice_share: float = Field(default=0.0, ge=0.0, le=1.0)
+    participation: float = Field(default=1.0, ge=0.0, le=1.0)
     choice: dict[str, float] = Field(default_factory=lambda: {"municipality": 0.35, "akasse": 0.5, "other": 0.15})
-    selection: float = Field(0.0, ge=-1.0, le=1.0)
+    selection: float = Field(default=0.0, ge=-1.0, le=1.0)
     outside_provider: str = "akasse"
     talk_multiplier: dict[str, float] = Field(default_factory=dict)
     talk_time_factor: dict[str, float] = Field(default_factory=dict)

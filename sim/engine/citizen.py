@@ -1,0 +1,130 @@
+"""The citizen record: the state of one citizen's current spell, and its own random numbers.
+
+A citizen is created once (at the start date for the initial stock, on arrival otherwise) and
+carries the same record through every spell of its case; each new spell resets the spell fields.
+Everything random about it comes from its row of uniforms (common random numbers, see
+:mod:`sim.engine.randomness`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sim.engine.randomness import COL_FRAILTY, FIRST_FREE, ROW_WIDTH, Streams
+
+
+class Citizen:
+    """The state of one citizen's current spell. Plain slots: this is the hot path."""
+
+    __slots__ = ("key", "row", "col", "overflow", "g", "spell_start", "case_start", "frailty",
+                 "under_30", "short_absence", "cap_day", "exempt", "exempt_separate", "pooled", "proc",
+                 "windows", "course_provider", "course_days", "trial_arm", "need", "work_left", "work_t",
+                 "work_exit", "fixed_exit", "fixed_dest", "provider", "plan", "seq", "booking", "talks",
+                 "offer_days", "clar_days", "new_entry", "provider_since", "rules", "first_block")
+
+    key: int
+    row: Any  # the citizen's row of uniforms (a numpy array)
+    col: int  # the next free column of the row
+    overflow: Any  # its private generator once the row is used up
+    g: str  # the group of the current spell
+    spell_start: float
+    case_start: float
+    frailty: float
+    under_30: bool
+    short_absence: bool
+    cap_day: float  # spell day on which UI benefit runs out (infinite outside dagpenge)
+    exempt: bool  # exempt by the main decision
+    exempt_separate: bool  # exempt from the talks of the provider that decides separately
+    pooled: bool  # counted in an exemption pool as a new entrant
+    proc: Any  # its SimPy process
+    windows: list[tuple[float, float, float]]  # windows of effect on the job hazard
+    course_provider: str | None  # who runs the first months of its course in a trial
+    course_days: float | None  # how long the trial course provider runs it
+    trial_arm: str | None
+    need: float  # how much talks help it, relative to the average
+    work_left: float  # unit-exponential budget of the job exit still to use
+    work_t: float  # the day work_left was last brought up to date
+    work_exit: float
+    fixed_exit: float  # the first exit other than to work, and where it goes
+    fixed_dest: str
+    provider: str  # who runs its course now
+    plan: list[tuple[float, int, int, Any]]  # heap of (day, sequence, kind, payload)
+    seq: int
+    booking: Any  # None, or (day, provider (None for a hand-over), hours, joint provider, channel)
+    talks: list[tuple[float, str]]  # (day, provider) of the spell's talks
+    offer_days: list[float]
+    clar_days: list[float]
+    new_entry: bool  # entered during the run (the initial stock has an unknown history)
+    provider_since: float
+    rules: Any  # the rule set its spell is planned under
+    first_block: Any  # the talk block that holds its first talk
+
+    def uniform(self, streams: Streams) -> float:
+        """The citizen's next own uniform: from its row, then from its private stream."""
+        col = self.col
+        if col < ROW_WIDTH:
+            self.col = col + 1
+            return float(self.row[col])
+        if self.overflow is None:
+            self.overflow = streams.citizen_overflow(int(self.key))
+        self.col = col + 1
+        return float(self.overflow.random())
+
+
+def talk_need(u_frailty: float, weight: float) -> float:
+    """How much talks and the threat of activation help a citizen, relative to the average.
+
+    2(1 - u) falls from 2 to 0 as the job chances (the frailty draw u) rise and has mean 1, so
+    `weight` (effects.talk_effect_by_need) moves between no difference (0) and that full spread (1)
+    while the average effect stays what the effect multipliers say."""
+    return 1.0 - weight + weight * 2.0 * (1.0 - u_frailty)
+
+
+def new_citizen(key: Any, row: Any, attrs: Mapping[str, Any], i: int, need_weight: float) -> Citizen:
+    """A citizen from its row of uniforms and the i-th entry of its group's drawn attributes
+    (arrays or lists by attribute name, see population.citizen_attributes)."""
+    c = Citizen()
+    c.key = key
+    c.row = row
+    c.col = FIRST_FREE
+    c.overflow = None
+    c.frailty = float(attrs["frailty"][i])
+    c.under_30 = bool(attrs["under_30"][i])
+    c.short_absence = bool(attrs["short_absence"][i])
+    c.cap_day = float(attrs["cap_day"][i])  # plain floats: numpy scalars are slow in the hot path
+    c.booking = None
+    c.exempt = False
+    c.exempt_separate = False
+    c.pooled = False
+    c.proc = None
+    c.need = talk_need(float(row[COL_FRAILTY]), need_weight)
+    c.course_provider = None
+    c.course_days = None
+    c.trial_arm = None
+    return c
+
+
+def spell_record(c: Citizen, end: float, dest: str | None) -> dict[str, Any]:
+    """The spell log's row for a spell ending on day `end` (dest None: still in stock at the end);
+    contact days count from the spell start."""
+    s = c.spell_start
+    return {
+        "key": int(c.key), "group": c.g, "start": s, "end": end, "dest": dest, "new_entry": c.new_entry,
+        "external": s == c.case_start, "exempt": c.exempt, "under_30": c.under_30,
+        "short_absence": c.short_absence, "rules": c.rules.name,
+        "talks": [(d - s, p) for d, p in c.talks], "offers": [d - s for d in c.offer_days],
+        "trial_arm": c.trial_arm, "course_provider": c.course_provider,
+        "clarifications": [d - s for d in c.clar_days],
+    }
+
+
+def applies(c: Citizen, applies_to: str) -> bool:
+    """Whether a rule's `applies_to` ("all", "under_30", "over_30", "not_short_absence") covers `c`."""
+    if applies_to == "all":
+        return True
+    if applies_to == "under_30":
+        return c.under_30
+    if applies_to == "over_30":
+        return not c.under_30
+    return not c.short_absence  # "not_short_absence"

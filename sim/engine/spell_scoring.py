@@ -1,0 +1,78 @@
+"""Compliance scoring at the end of a spell: which legal minimums a new entrant got in time.
+
+A minimum is scored for the citizens it applies to who are still in the spell at its deadline,
+and only if the deadline lies within the run (a spell censored earlier says nothing about it).
+Exempt citizens count as not getting what they were exempted from, which is what the law's
+coverage share measures. The facts go to the recorder's compliance counters; the KPIs are
+defined elsewhere (sim.metrics).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from scipy.special import ndtri
+
+from sim.engine.citizen import Citizen, applies
+from sim.engine.providers import counts_for, talks_held
+from sim.engine.randomness import COL_FRAILTY
+from sim.engine.recorder import SIX_MONTHS
+from sim.inputs.rules import GroupRules
+
+ON_TIME = 1e-9  # a contact on its deadline day counts as in time despite rounding
+
+
+class ComplianceSink(Protocol):
+    """The recorder's compliance counters (the recorder, or a list in a unit test)."""
+
+    def on_pool(self, g: int, exempt: bool) -> None: ...
+    def on_trial_outcome(self, arm: str, p: int, score: float, work6: bool) -> None: ...
+    def on_compliance(self, g: int, name: str, met: bool) -> None: ...
+    def on_rule(self, kind: str, g: int, met: bool) -> None: ...
+
+
+def score_spell(rec: ComplianceSink, c: Citizen, gi: int, end: float, horizon: float,
+                pidx: dict[str, int], to_work: bool = False) -> None:
+    """Fold the facts of a spell that ends (or is censored) on day `end` into `rec` (new entrants only):
+    the pool's exemption, a trial participant's outcome, the first talk by its deadline, and the
+    rule set's minimums (one call per spell end: the scoring of a spell stays in two functions)."""
+    if not c.new_entry:
+        return
+    if c.pooled:
+        rec.on_pool(gi, c.exempt)  # exempt as it ended: an exemption lifted to keep the cap counts as none
+    s = c.spell_start
+    if c.trial_arm is not None and c.course_provider is not None and s + SIX_MONTHS <= horizon:
+        work6 = to_work and end - s <= SIX_MONTHS
+        rec.on_trial_outcome(c.trial_arm, pidx[c.course_provider], float(ndtri(c.row[COL_FRAILTY])), work6)
+    b = c.first_block
+    if b is not None:
+        deadline = s + b.first_deadline
+        # counted for the citizens still in the spell at the deadline, like every minimum
+        if end >= deadline and deadline <= horizon:
+            first = next((d for d, p in c.talks if counts_for(c, p, b.provider) and d - s >= b.from_day), None)
+            rec.on_compliance(gi, "first", first is not None and first <= deadline + ON_TIME)
+    gr = c.rules.groups.get(c.g)
+    if gr is not None:
+        _score_minimums(rec, c, gr, gi, end, horizon)
+
+
+def _score_minimums(rec: ComplianceSink, c: Citizen, gr: GroupRules, gi: int, end: float, horizon: float) -> None:
+    """The group's minimums: those of the first six months together (every talk block due by then,
+    "cov"; the first offer due by then, "offer"), then one fact per talk block or offer rule."""
+    s = c.spell_start
+    blocks = [x for x in gr.talks if x.to_day <= SIX_MONTHS and applies(c, x.applies_to)]
+    if blocks:
+        last = max(x.to_day for x in blocks)
+        if end - s >= last and s + last <= horizon:
+            rec.on_compliance(gi, "cov", all(talks_held(c, x) >= x.count for x in blocks))
+    offers = [o for o in gr.offers if o.due_day <= SIX_MONTHS and applies(c, o.applies_to)]
+    if offers:
+        due = min(o.due_day for o in offers)
+        if end - s >= due and s + due <= horizon:
+            rec.on_compliance(gi, "offer", any(d - s <= due for d in c.offer_days))
+    for x in gr.talks:
+        if applies(c, x.applies_to) and end - s >= x.to_day and s + x.to_day <= horizon:
+            rec.on_rule(x.kind, gi, talks_held(c, x) >= x.count)
+    for o in gr.offers:
+        if applies(c, o.applies_to) and end - s >= o.due_day and s + o.due_day <= horizon:
+            rec.on_rule(o.kind, gi, any(d - s <= o.due_day for d in c.offer_days))
