@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
+from sim.experiment import bench
+
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from sim.experiment import bench
+    """Measure, reporting progress on stderr, and print the table (or JSON)."""
 
     def say(text: str) -> None:
         print(f"bench: {text}", file=sys.stderr, flush=True)

@@ -22,8 +22,6 @@ HEADLINE_KPIS = [
 ]
 
 
-
-
 def format_summary(summary: pd.DataFrame, scale: float) -> str:
     """The printed KPI table: headline KPIs for all groups, then per provider and per group."""
     s = summary.copy()
@@ -48,7 +46,7 @@ def format_summary(summary: pd.DataFrame, scale: float) -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-
+    """Run the scenario, save the result folder and print the KPI table with the warm-up verdict."""
     overrides = parse_overrides(args.set)
     params = load_params(args.params, overrides)
     n = parse_replications(args.replications)
@@ -77,7 +75,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-
+    """Load and validate a scenario; a bad field ends with exit code 2 (see main)."""
     params = load_params(args.params, parse_overrides(args.set))
     print(f"ok: {params.scenario.name} (params hash {params.params_hash})")
     return 0

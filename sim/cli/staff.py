@@ -3,12 +3,42 @@
 from __future__ import annotations
 
 import argparse
+import sys
+import time
+from pathlib import Path
+
+from sim.cli.options import whole_replications
+from sim.inputs.arguments import parse_overrides
+from sim.inputs.loading import load_params
+from sim.studies.staffing import Candidate, find_staffing, format_result, parse_targets, write_outputs
+
+
+def _say(c: Candidate) -> None:
+    """One line per simulated candidate on stderr, so a long search shows where it is."""
+    fte = ", ".join(f"{p} {v:,.1f}" for p, v in c.fte.items()) or "unlimited capacity"
+    bounds = "; ".join(f"{s.target} [{s.ci_low:.3f}, {s.ci_high:.3f}]" for s in c.stats)
+    print(f"  run {c.run:>2} {c.phase:<22} {fte:<40} {bounds}  {'pass' if c.passed else 'fail'}",
+          file=sys.stderr, flush=True)
 
 
 def cmd_staff(args: argparse.Namespace) -> int:
-    from sim.studies.staffing import staff_command
-
-    return staff_command(args)
+    """Parse, search, print, write; 0 when a staffing meets the targets, 1 if none."""
+    params = load_params(args.params, parse_overrides(args.set))
+    targets = parse_targets(args.target, list(params.scenario.groups))
+    n = whole_replications(args.replications, 2, ": a target is judged on a confidence interval")
+    sc = params.scenario
+    print(f"caseload staff: {sc.name} | scale {sc.scale:g} | {sc.years:g} years | "
+          f"{n} replications, seed {args.seed} | targets: {', '.join(t.label for t in targets)}", flush=True)
+    t0 = time.perf_counter()
+    result = find_staffing(params, targets, n, args.seed, args.workers, progress=_say)
+    wall = time.perf_counter() - t0
+    print(format_result(result, wall))
+    if args.out:
+        extra = {"wall_time_s": round(wall, 3), "command": " ".join(sys.argv), "params_hash": params.params_hash,
+                 "scenario": params.scenario.name, "params_file": params.origin}
+        write_outputs(result, Path(args.out), extra)
+        print(f"Wrote {args.out}/staffing.csv and staffing.json.")
+    return 0 if result.feasible else 1
 
 
 def register(sub: argparse._SubParsersAction) -> None:

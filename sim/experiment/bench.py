@@ -199,6 +199,7 @@ def machine_info() -> dict[str, Any]:
     import simpy
 
 
+    usable: int | None
     try:
         usable = len(os.sched_getaffinity(0))
     except AttributeError:

@@ -10,29 +10,28 @@ independent seeds would give, Var(A) + Var(B): 1 − Var(B − A) / (Var(A) + Va
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from sim._version import __version__
+from sim.experiment.executors import Executor
 from sim.experiment.results import Results, atomic_write
 from sim.experiment.runner import run
-from sim.inputs.errors import ParamError
-from sim.inputs.loading import load_params
+from sim.inputs.schema import LoadedParams
+from sim.metrics.stats import LEVEL, t_half_width
 
 DIFF_COLUMNS = ["kpi", "group", "provider", "mean_a", "mean_b", "diff", "ci_low", "ci_high", "rel_diff", "sd_diff",
                 "var_reduction", "n"]
-CHART_KPIS = ["stock_mean", "spell_weeks_mean", "exit_work_or_education_6m", "talks_held_per_year",
+HEADLINE_KPIS = ["stock_mean", "spell_weeks_mean", "exit_work_or_education_6m", "talks_held_per_year",
               "offers_started_per_year", "caseworker_hours_per_year", "fte_needed", "first_talk_on_time",
               "talk_coverage_6m", "offer_coverage_6m", "exempt_share", "net_dkk_per_year"]
 
 
-def paired_differences(a: pd.DataFrame, b: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+def paired_differences(a: pd.DataFrame, b: pd.DataFrame, level: float = LEVEL) -> pd.DataFrame:
     """B − A per KPI row matched on replication, with its paired t-interval and variance reduction.
 
     A KPI that one scenario does not compute is left out rather than compared with zero.
@@ -45,8 +44,7 @@ def paired_differences(a: pd.DataFrame, b: pd.DataFrame, level: float = 0.95) ->
     g = m.groupby(["kpi", "group", "provider"], sort=False)
     out = g.agg(mean_a=("value_a", "mean"), mean_b=("value_b", "mean"), diff=("d", "mean"), sd_diff=("d", "std"),
                 var_a=("value_a", "var"), var_b=("value_b", "var"), n=("d", "count")).reset_index()
-    t = stats.t.ppf(0.5 + level / 2, np.maximum(out["n"] - 1, 1))
-    half = np.where(out["n"] > 1, t * out["sd_diff"] / np.sqrt(out["n"]), np.nan)
+    half = t_half_width(out["sd_diff"], out["n"], level)
     out["ci_low"], out["ci_high"] = out["diff"] - half, out["diff"] + half
     with np.errstate(divide="ignore", invalid="ignore"):
         out["rel_diff"] = np.where(out["mean_a"] != 0, out["diff"] / out["mean_a"].abs(), np.nan)
@@ -67,17 +65,17 @@ class Comparison:
     def headline(self) -> pd.DataFrame:
         """The differences of the headline KPIs for all groups and providers."""
         d = self.differences
-        d = d[(d.group == "all") & (d.provider == "all") & d.kpi.isin(CHART_KPIS)]
-        return d.set_index("kpi").reindex([k for k in CHART_KPIS if k in set(d.kpi)]).reset_index()
+        d = d[(d.group == "all") & (d.provider == "all") & d.kpi.isin(HEADLINE_KPIS)]
+        return d.set_index("kpi").reindex([k for k in HEADLINE_KPIS if k in set(d.kpi)]).reset_index()
 
     def variance_reduction(self) -> float:
         """Median variance reduction over the headline KPIs (the per-KPI values are in the table)."""
         v = self.headline()["var_reduction"].dropna()
         return float(v.median()) if len(v) else float("nan")
 
-    def save(self, out: str | Path, lang: str = "en") -> Path:
-        """a/ and b/ (ordinary run folders, for `caseload charts out/a out/b`), differences.csv,
-        comparison.json and the chart differences.png/svg."""
+    def save(self, out: str | Path) -> Path:
+        """a/ and b/ (ordinary run folders, for `caseload charts out/a out/b`), differences.csv and
+        comparison.json; the chart of the differences is drawn by the output layer."""
         out = Path(out)
         self.a.save(out / "a")
         self.b.save(out / "b")
@@ -85,17 +83,11 @@ class Comparison:
         atomic_write(out / "differences.csv", lambda p: diffs.to_csv(p, index=False))
         meta = {**self.meta, "variance_reduction_median": self.variance_reduction()}
         atomic_write(out / "comparison.json", lambda p: Path(p).write_text(json.dumps(meta, indent=2, default=str)))
-        fig = chart(self, lang)
-        for ext in ("png", "svg"):
-            atomic_write(out / f"differences.{ext}", lambda p, ext=ext: fig.savefig(p, format=ext, dpi=150))
-        import matplotlib.pyplot as plt
-
-        plt.close(fig)
         return out
 
-
-def compare(a, b, replications: int = 10, seed: int = 1, workers: int | None = 1, seed_b: int | None = None,
-            executor=None) -> Comparison:
+def compare(a: LoadedParams | str | Path | None, b: LoadedParams | str | Path | None, replications: int = 10,
+            seed: int = 1, workers: int | None = 1, seed_b: int | None = None,
+            executor: Executor | None = None) -> Comparison:
     """Run scenarios `a` and `b` (LoadedParams, paths or None) and pair them by replication.
 
     `seed_b` other than `seed` runs B with independent seeds: the baseline that common random
@@ -103,7 +95,7 @@ def compare(a, b, replications: int = 10, seed: int = 1, workers: int | None = 1
     """
     ra = run(a, replications=replications, seed=seed, workers=workers, executor=executor)
     rb = run(b, replications=replications, seed=seed if seed_b is None else seed_b, workers=workers,
-                 executor=executor)
+             executor=executor)
     diffs = paired_differences(ra.kpis, rb.kpis)
     meta = {"a": {k: ra.provenance.get(k) for k in ("scenario", "params_file", "params_hash", "rules")},
             "b": {k: rb.provenance.get(k) for k in ("scenario", "params_file", "params_hash", "rules")},
@@ -112,39 +104,6 @@ def compare(a, b, replications: int = 10, seed: int = 1, workers: int | None = 1
             "method": "paired differences B - A by replication, Student-t 95 % interval; variance reduction "
                       "1 - Var(B - A) / (Var(A) + Var(B))"}
     return Comparison(ra, rb, diffs, meta)
-
-
-def chart(cmp: Comparison, lang: str = "en"):
-    """Relative difference (B − A) / A of the headline KPIs with 95 % intervals: one row per KPI,
-    a dot and a bar, zero marked, so that which changes are real is visible at a glance."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    from sim.output.labels import label
-
-    h = cmp.headline()
-    h = h[h["mean_a"].abs() > 0]
-    fig, ax = plt.subplots(figsize=(8.5, 0.42 * max(3, len(h)) + 1.8))
-    y = np.arange(len(h))[::-1]
-    scale = h["mean_a"].abs().to_numpy()
-    lo, hi, mid = (h["ci_low"] / scale * 100).to_numpy(), (h["ci_high"] / scale * 100).to_numpy(), \
-        (h["diff"] / scale * 100).to_numpy()
-    sig = (lo > 0) | (hi < 0)
-    ax.hlines(y, lo, hi, color=np.where(sig, "#1f77b4", "#999999"), lw=3)
-    ax.plot(mid, y, "o", color="black", ms=4)
-    ax.axvline(0, color="#444444", lw=0.8)
-    ax.set_yticks(y, [label(k, lang) for k in h["kpi"]])
-    ax.set_xlabel("change B − A, % of A (95 % CI)" if lang == "en" else "ændring B − A, % af A (95 % KI)")
-    a_name, b_name = cmp.meta.get("a", {}).get("scenario"), cmp.meta.get("b", {}).get("scenario")
-    ax.set_title(f"{b_name} − {a_name}")
-    n = cmp.meta.get("replications")
-    fig.text(0.01, 0.01, f"{n} paired replications, seed {cmp.meta.get('seed')} (common random numbers); "
-             f"median variance reduction {cmp.variance_reduction():.0%}; caseload-sim {__version__}",
-             fontsize=7, color="#555555")
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
-    return fig
 
 
 def format_table(cmp: Comparison) -> str:
@@ -159,26 +118,3 @@ def format_table(cmp: Comparison) -> str:
         vr = "-" if pd.isna(r.var_reduction) else f"{r.var_reduction:.0%}"
         lines.append(f"{r.kpi:<28}{f(r.mean_a):>14}{f(r.mean_b):>14}{f(r.diff):>14}{ci:>30}{vr:>11}")
     return "\n".join(lines)
-
-
-def compare_command(args: Any) -> int:
-    """`caseload compare A.toml B.toml [--set ...] [--replications N] [--seed S] [--workers W] [--out DIR]`."""
-    from sim.inputs.arguments import parse_overrides
-
-    try:
-        n = int(args.replications)
-    except (TypeError, ValueError):
-        raise ParamError("--replications", args.replications, "a whole number >= 2") from None
-    if n < 2:
-        raise ParamError("--replications", args.replications, "a whole number >= 2 (an interval needs two)")
-    overrides = parse_overrides(args.set)
-    pa, pb = load_params(args.a, overrides), load_params(args.b, overrides)
-    print(f"caseload-sim {__version__}: compare {pa.scenario.name} (A) and {pb.scenario.name} (B) | "
-          f"{n} paired replications, seed {args.seed}", flush=True)
-    cmp = compare(pa, pb, replications=n, seed=args.seed, workers=args.workers)
-    cmp.meta["command"] = " ".join(sys.argv)
-    out = cmp.save(args.out, lang=args.lang)
-    print(format_table(cmp))
-    print(f"\nCommon random numbers: median variance reduction {cmp.variance_reduction():.0%} against "
-          f"independent seeds. Wrote {out}/differences.csv, differences.png, comparison.json, a/, b/.")
-    return 0

@@ -17,17 +17,14 @@ from scipy import stats
 from sim.engine.model import Model
 from sim.experiment.runner import run
 from sim.inputs.loading import load_params
+from sim.metrics.stats import mean_ci
 
 EXEMPTION_COLUMNS = ["policy", "share", "measure", "mean", "ci_low", "ci_high", "n"]
 
 
-def _ci(x: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
-    x = np.asarray(x, dtype=float)
-    m = float(x.mean())
-    if len(x) < 2:
-        return m, float("nan"), float("nan")
-    half = float(stats.t.ppf(0.5 + level / 2, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x)))
-    return m, m - half, m + half
+def _interval(values: np.ndarray) -> tuple[float, float, float, int]:
+    """Mean, 95 % interval and n over replications; a replication without a value (NaN) is left out."""
+    return (*mean_ci(values), int(np.count_nonzero(~np.isnan(np.asarray(values, dtype=float)))))
 
 
 def _kpi(res, name: str, group: str = "all", provider: str = "all") -> np.ndarray:
@@ -54,7 +51,7 @@ def exemption_effects(params, shares=(0.0, 0.1, 0.25), policies=("random", "targ
                           replications=replications, seed=seed, workers=workers)
             d = _differences(base, res)
             for measure, values in d.items():
-                rows.append((policy, share, measure, *_ci(values), len(values)))
+                rows.append((policy, share, measure, *_interval(values)))
     return pd.DataFrame(rows, columns=EXEMPTION_COLUMNS)
 
 
@@ -147,7 +144,7 @@ def evaluation(params, provider: str = "akasse", replications: int = 3, seed: in
     truth = true_effect(params, provider, replications, seed, reference)
     rows = []
     for name, values in (("naive", est[:, 0]), ("adjusted", est[:, 1]), ("truth", truth)):
-        rows.append((name, *_ci(values * 100.0), len(values)))
+        rows.append((name, *_interval(values * 100.0)))
     return pd.DataFrame(rows, columns=["estimate", "mean_pp", "ci_low_pp", "ci_high_pp", "n"])
 
 

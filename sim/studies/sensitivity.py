@@ -1,9 +1,10 @@
 """Sensitivity analysis with SALib: Sobol indices, Morris screening, and first-order Sobol
 indices from a Latin hypercube (RBD-FAST), of chosen KPIs to the uncertain parameters.
 
-The designs are drawn here and evaluated by the sweep machinery (:mod:`sim.sweep`), so the
+The designs are drawn here and evaluated by the sweep machinery (:mod:`sim.studies.sweep`), so the
 analysis of the simulation and of a test function with known indices (Ishigami) go through the
-same code: that is what makes the Ishigami check a test of the simulation's indices too.
+same code: that is what makes the Ishigami check a test of the simulation's indices too. Their charts
+are drawn by :mod:`sim.output.study_charts`.
 """
 
 from __future__ import annotations
@@ -95,40 +96,3 @@ def analyse(method: str, bounds: Mapping[str, tuple[float, float]], X: np.ndarra
         raise ValueError(f"no sensitivity analysis for design {method!r}")
     df.insert(1, "method", {"sobol": "sobol", "morris": "morris", "lhs": "rbd_fast"}[method])
     return df
-
-
-def chart(indices: pd.DataFrame, kpi: str, lang: str = "en", caption: str = ""):
-    """A horizontal bar chart of the indices of one KPI: S1 and ST (Sobol), S1 (RBD-FAST) or mu*
-    with sigma (Morris), factors sorted by importance, with confidence bars."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    from sim.output.labels import label
-
-    df = indices.copy()
-    method = str(df["method"].iloc[0]) if len(df) else ""
-    fig, ax = plt.subplots(figsize=(8, 0.45 * max(3, len(df)) + 1.6))
-    ypos = np.arange(len(df))
-    if method == "morris":
-        df = df.sort_values("mu_star")
-        ax.barh(ypos, df["mu_star"], xerr=df["mu_star_conf"], color="#1f77b4", label="μ*")
-        ax.plot(df["sigma"], ypos, "o", color="#d62728", label="σ")
-        ax.set_xlabel("elementary effect (μ*, σ)" if lang == "en" else "elementær effekt (μ*, σ)")
-    else:
-        key = "ST" if "ST" in df else "S1"
-        df = df.sort_values(key)
-        if "ST" in df:
-            ax.barh(ypos + 0.2, df["ST"], height=0.4, xerr=df["ST_conf"], color="#ff7f0e", label="ST")
-        ax.barh(ypos - (0.2 if "ST" in df else 0.0), df["S1"], height=0.4 if "ST" in df else 0.7,
-                xerr=df["S1_conf"], color="#1f77b4", label="S1")
-        ax.set_xlabel("Sobol index" if lang == "en" else "Sobol-indeks")
-        ax.set_xlim(left=min(0.0, float(np.nanmin(df["S1"])) - 0.05))
-    ax.set_yticks(ypos, df["factor"])
-    ax.legend(loc="lower right")
-    ax.set_title(f"{label(kpi, lang)}: {'sensitivity' if lang == 'en' else 'følsomhed'} ({method})")
-    if caption:
-        fig.text(0.01, 0.01, caption, fontsize=7, color="#555555")
-    fig.tight_layout(rect=(0, 0.04 if caption else 0, 1, 1))
-    return fig
