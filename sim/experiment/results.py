@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim.metrics.compliance import assess
 from sim.metrics.stats import grouped_ci
 
 KPI_COLUMNS = ["replication", "kpi", "group", "provider", "value"]
@@ -52,8 +53,6 @@ class Results:
     def compliance(self) -> pd.DataFrame:
         """Each legal minimum: the share achieved with its 95 % interval, the legal threshold of
         the rule set in force at the end, and met / not met / uncertain."""
-        from sim.metrics.compliance import assess
-
         thresholds = pd.DataFrame(self.provenance.get("legal_thresholds", []),
                                   columns=["kpi", "group", "threshold", "source", "rule_set"])
         return assess(self.summary(), thresholds)

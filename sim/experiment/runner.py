@@ -11,6 +11,7 @@ stop the run. Every run also gets the MSER-5 warm-up check of :mod:`sim.warmup`.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,13 +25,16 @@ from sim._version import __version__
 from sim.engine.model import Model
 from sim.experiment.executors import Executor, ProcessExecutor, SerialExecutor
 from sim.experiment.results import KPI_COLUMNS, WEEKLY_COLUMNS, Results
+from sim.inputs.arguments import parse_replications
 from sim.inputs.errors import ParamError
 from sim.inputs.loading import load_params
 from sim.inputs.schema import LoadedParams
 from sim.metrics.compliance import legal_thresholds
 from sim.metrics.kpi_refs import parse_kpi_ref
+from sim.metrics.kpis import kpi_frame
 from sim.metrics.stats import t_half_width
 from sim.metrics.warmup import warmup_check
+from sim.metrics.weekly import weekly_frame
 
 AUTO_KPIS = ("stock_mean", "fte_needed", "caseworker_hours_per_year", "first_talk_on_time",
              "exit_work_or_education_6m")
@@ -45,8 +49,8 @@ def run_replication(params: LoadedParams, replication: int, seed: int) -> tuple[
     t0 = time.perf_counter()
     model = Model(params, replication, seed)
     rec = model.run()
-    kpis = rec.kpis(replication, params.scenario)
-    weekly = rec.weekly_frame(replication, params.scenario)
+    kpis = kpi_frame(rec, replication, params.scenario)
+    weekly = weekly_frame(rec, replication, params.scenario)
     stats_ = {"replication": replication, "wall_s": time.perf_counter() - t0, "wakes": model.events,
               "processes": model.n_processes, "timeouts": model.n_timeouts, "initial": int(rec.c["start"].sum()),
               "spells": int(rec.c["arrived"].sum() + rec.c["start"].sum())}
@@ -74,8 +78,6 @@ def _resolve(params) -> LoadedParams:
 
 
 def _executor_for(workers: int | None, n: int) -> Executor:
-    import os
-
     w = (os.cpu_count() or 1) if workers is None else max(1, int(workers))
     return ProcessExecutor(min(w, n)) if w > 1 and n > 1 else SerialExecutor()
 
@@ -92,8 +94,6 @@ def run_replications(p: LoadedParams, reps: Sequence[int], seed: int, executor: 
 
 
 # ---------------------------------------------------------------- the automatic replication rule
-
-
 
 
 def relative_half_width(values: Sequence[float], level: float = 0.95) -> float:
@@ -223,6 +223,15 @@ def replicate_until_precise(evaluate: Callable[[list[int]], pd.DataFrame], rule:
 # ---------------------------------------------------------------- run
 
 
+def replications_count(replications: int | str) -> int | str:
+    """The API's `replications` read by the one parser of :mod:`sim.inputs.arguments` (a whole
+    number >= 1, or "auto"); an error names the argument as the API spells it."""
+    try:
+        return parse_replications(replications)
+    except (ParamError, TypeError):
+        raise ParamError("replications", replications, "a whole number >= 1, or \"auto\"") from None
+
+
 def run(params=None, replications: int | str = 1, seed: int = 1, workers: int | None = 1, *,
         executor: Executor | None = None, kpis: Sequence[str] | None = None, precision: float = AUTO_PRECISION,
         max_replications: int = AUTO_BUDGET, min_replications: int = AUTO_MIN,
@@ -238,43 +247,48 @@ def run(params=None, replications: int | str = 1, seed: int = 1, workers: int | 
     because every replication draws only from its own seeded streams.
     """
     p = _resolve(params)
-    auto = isinstance(replications, str) and replications.strip().lower() == "auto"
-    if not auto:
-        try:
-            n = int(replications)
-        except (TypeError, ValueError):
-            raise ParamError("replications", replications, "a whole number >= 1, or \"auto\"") from None
-        if n < 1:
-            raise ParamError("replications", replications, "a whole number >= 1, or \"auto\"")
+    count = replications_count(replications)
     t0 = time.perf_counter()
-    own = executor is None
-    if auto:
+    rule = None
+    if count == "auto":
         rule = AutoRule(tuple(kpis or AUTO_KPIS), float(precision), int(max_replications), int(min_replications),
                         int(look_ahead_replications), optional=kpis is None)
-        ex = executor or _executor_for(workers, rule.budget)
-    else:
-        ex = executor or _executor_for(workers, n)
-    parts: dict[int, tuple] = {}
+    ex = executor or _executor_for(workers, rule.budget if rule is not None else int(count))
     decision: dict[str, Any] | None = None
     try:
-        if auto:
-            def evaluate(reps: list[int]) -> pd.DataFrame:
-                for part in run_replications(p, reps, seed, ex):
-                    parts[part[2]["replication"]] = part
-                return pd.concat([parts[r][0] for r in reps], ignore_index=True)
-
-            _, decision = replicate_until_precise(evaluate, rule, batch=ex.workers)
-            n = decision["replications"]
+        if rule is not None:
+            kept, decision = _run_until_precise(p, seed, ex, rule)
         else:
-            for part in run_replications(p, range(n), seed, ex):
-                parts[part[2]["replication"]] = part
+            kept = run_replications(p, range(int(count)), seed, ex)
     finally:
-        if own:
+        if executor is None:
             ex.close()
-    kept = [parts[r] for r in range(n)]
     kpi_frame = pd.concat([k for k, _, _ in kept], ignore_index=True) if kept else pd.DataFrame(columns=KPI_COLUMNS)
     weekly = pd.concat([w for _, w, _ in kept], ignore_index=True) if kept else pd.DataFrame(columns=WEEKLY_COLUMNS)
-    provenance: dict[str, Any] = {
+    provenance = _provenance(p, seed, len(kept), ex, [s for _, _, s in kept], weekly)
+    provenance["wall_time_s"] = round(time.perf_counter() - t0, 3)
+    if decision is not None:
+        provenance["replication_rule"] = decision
+    return Results(kpi_frame, weekly, provenance)
+
+
+def _run_until_precise(p: LoadedParams, seed: int, ex: Executor, rule: AutoRule) -> tuple[list[tuple], dict[str, Any]]:
+    """The replications the automatic rule keeps (sorted), and its decision."""
+    parts: dict[int, tuple] = {}
+
+    def evaluate(reps: list[int]) -> pd.DataFrame:
+        for part in run_replications(p, reps, seed, ex):
+            parts[part[2]["replication"]] = part
+        return pd.concat([parts[r][0] for r in reps], ignore_index=True)
+
+    _, decision = replicate_until_precise(evaluate, rule, batch=ex.workers)
+    return [parts[r] for r in range(decision["replications"])], decision
+
+
+def _provenance(p: LoadedParams, seed: int, n: int, ex: Executor, stats_: list[dict], weekly: pd.DataFrame
+                ) -> dict[str, Any]:
+    """What run.json records: the scenario and its rules, seeds, version, executor and checks."""
+    return {
         "scenario": p.scenario.name,
         "rules": p.scenario.model_dump(mode="json", by_alias=True)["rules"],
         "params_file": p.origin,
@@ -285,14 +299,11 @@ def run(params=None, replications: int | str = 1, seed: int = 1, workers: int | 
         "scale": p.scenario.scale,
         "years": p.scenario.years,
         "start_date": str(p.scenario.start_date),
-        "wall_time_s": round(time.perf_counter() - t0, 3),
+        "wall_time_s": None,
         "executor": ex.describe(),
-        "replication_stats": [s for _, _, s in kept],
+        "replication_stats": stats_,
         "warmup": warmup_check(weekly, p.scenario.horizon_days),
         "assumptions": p.assumptions(),
         "legal_thresholds": legal_thresholds(p).to_dict(orient="records"),
         "params": p.scenario.model_dump(mode="json", by_alias=True),
     }
-    if decision is not None:
-        provenance["replication_rule"] = decision
-    return Results(kpi_frame, weekly, provenance)
