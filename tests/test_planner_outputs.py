@@ -25,13 +25,24 @@ def _caseworker_time_times(factor: float) -> dict[str, object]:
     return ov
 
 
-def test_doubling_caseworker_time_doubles_fte_needed():
+def test_doubling_caseworker_time_doubles_its_items_and_nothing_else():
+    """Issue 11 changed what fte_needed holds: besides the diary tasks and other case work (which
+    `caseworker_time` sets) it has the rule sets' work items and the overhead block. Doubling
+    caseworker_time doubles exactly its four items; the rule-set items, whose events do not
+    change, stay the same; fte_needed is the sum of the workload table either way."""
     base = {"scale": 0.01, "years": 1.0, "capacity.unlimited": True}
     one = sim.run(sim.load_params(overrides=base | _caseworker_time_times(1.0)), replications=2, seed=8, workers=1)
     two = sim.run(sim.load_params(overrides=base | _caseworker_time_times(2.0)), replications=2, seed=8, workers=1)
-    for provider in ("all", "municipality", "akasse"):
-        np.testing.assert_allclose(two.kpi("fte_needed", provider=provider).to_numpy(),
-                                   2.0 * one.kpi("fte_needed", provider=provider).to_numpy(), rtol=1e-9)
+    keys = ["replication", "item", "group", "provider"]
+    m = one.workload.merge(two.workload, on=keys, suffixes=("_1", "_2"), how="outer")
+    assert not m[["hours_1", "hours_2"]].isna().any().any()
+    diary = m.item.isin(["talk", "offer_admin", "clarification", "other_case_work"])
+    np.testing.assert_allclose(m[diary].hours_2, 2.0 * m[diary].hours_1, rtol=1e-12)
+    items = ~diary & (m.group != "block")
+    np.testing.assert_allclose(m[items].hours_2, m[items].hours_1, rtol=1e-12)
+    for run in (one, two):
+        by_rep = run.workload.groupby("replication").fte.sum()
+        np.testing.assert_allclose(run.kpi("fte_needed").to_numpy(), by_rep.to_numpy(), rtol=1e-9)
     # the talks themselves do not change: only the time they take
     np.testing.assert_array_equal(two.kpi("talks_held_per_year").to_numpy(), one.kpi("talks_held_per_year").to_numpy())
 
@@ -71,7 +82,7 @@ def test_compliance_kpis_match_the_spell_log_worked_out_by_hand():
                        "capacity.providers.municipality.fte": [{"from": "2024-01-01", "fte": 1.4}]})
     p = sim.load_params(overrides=ov)
     df, model = spells(p, seed=2)
-    kpis, _, _ = run_replication(p, 0, 2)
+    kpis = run_replication(p, 0, 2).kpis
     k = kpis[(kpis.group == "jobparat") & (kpis.provider == "all")].set_index("kpi")["value"]
     new = df[df.new_entry]
     exposed_14 = new[new.start + 14.0 <= model.horizon]

@@ -9,10 +9,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sim.cli import bench, calibrate, compare, reports, run, staff, sweep
+from sim.cli import bench, calibrate, compare, reports, run, staff, sweep, validation
 from sim.inputs.errors import ParamError
 
-COMMAND_GROUPS = (run, bench, staff, reports, compare, sweep, calibrate)
+COMMAND_GROUPS = (run, bench, staff, reports, compare, sweep, calibrate, validation)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -21,7 +21,7 @@ class Citizen:
                  "under_30", "short_absence", "cap_day", "exempt", "exempt_separate", "pooled", "proc",
                  "windows", "course_provider", "course_days", "trial_arm", "need", "work_left", "work_t",
                  "work_exit", "fixed_exit", "fixed_dest", "provider", "plan", "seq", "booking", "talks",
-                 "offer_days", "clar_days", "new_entry", "provider_since", "rules", "first_block")
+                 "offer_days", "clar_days", "new_entry", "provider_since", "rules", "first_block", "touched")
 
     key: int
     row: Any  # the citizen's row of uniforms (a numpy array)
@@ -58,6 +58,7 @@ class Citizen:
     new_entry: bool  # entered during the run (the initial stock has an unknown history)
     provider_since: float
     rules: Any  # the rule set its spell is planned under
+    touched: dict[str, int]  # group ("*": any) -> the last run year it was counted in (persons touched)
     first_block: Any  # the talk block that holds its first talk
 
     def uniform(self, streams: Streams) -> float:
@@ -102,6 +103,7 @@ def new_citizen(key: Any, row: Any, attrs: Mapping[str, Any], i: int, need_weigh
     c.course_provider = None
     c.course_days = None
     c.trial_arm = None
+    c.touched = {}
     return c
 
 

@@ -55,6 +55,7 @@ from sim.engine.workdays import WorkingCalendar
 STOCK_KEY_BASE = 1 << 50
 GROUP_KEY_SHIFT = 40
 BOOKING_MARGIN_DAYS = 800
+YEAR_DAYS = 365.25
 
 
 @contextmanager
@@ -93,8 +94,6 @@ class Model:
         self.providers = list(sc.capacity.providers)
         self.gidx = {g: i for i, g in enumerate(self.groups)}
         self.pidx = {p: i for i, p in enumerate(self.providers)}
-        self.recorder = Recorder(self.groups, self.providers, self.horizon,
-                                 premium_min_days=sc.money.job_premium_min_case_weeks * 7.0)
         self.calendar = WorkingCalendar(sc.start_date, int(self.horizon) + BOOKING_MARGIN_DAYS,
                                         sc.calendar.include_customary_closing_days)
         self.ledgers = {
@@ -103,6 +102,9 @@ class Model:
         self.timeline = params.timeline()
         rules = RuleTimeline(self.timeline)
         self.switch_days = rules.switch_days
+        self.recorder = Recorder(self.groups, self.providers, self.horizon,
+                                 premium_min_days=sc.money.job_premium_min_case_weeks * 7.0,
+                                 switch_days=[float(d) for d in rules.switch_days])
         self.rules_at = rules.rules_at  # bound once: looked up per wake-up
         self.next_switch = rules.next_switch
         self.exemptions = Exemptions(sc.exemption, rules.first)
@@ -207,7 +209,9 @@ class Model:
         self.recorder.pool_stats = {"exempt_share_max": pool.max_share, "exemptions_lifted": float(pool.revoked)}
         for c in self.active.values():
             self.recorder.on_censor(self.gidx[c.g], c.spell_start)
-            self.recorder.on_provider_days(self.gidx[c.g], self.pidx[c.provider], self.horizon - c.provider_since)
+            self.recorder.on_provider_days(self.gidx[c.g], self.pidx[c.provider], self.horizon - c.provider_since,
+                                           end=self.horizon)
+            self._touch(c, self.horizon)
             score_spell(self.recorder, c, self.gidx[c.g], self.horizon, self.horizon, self.pidx)
             self._log_spell(c, self.horizon, None)
 
@@ -338,7 +342,7 @@ class Model:
         rec = self.recorder
         if kind == HANDOVER:
             p_from = self.pidx[c.provider]
-            rec.on_provider_days(gi, p_from, now - c.provider_since)
+            rec.on_provider_days(gi, p_from, now - c.provider_since, end=now)
             c.provider_since = now
             c.provider = payload.to_provider
             rec.on_handover(now, gi, p_from, self.pidx[c.provider])
@@ -380,12 +384,25 @@ class Model:
         moves = dest in self.gidx
         score_spell(self.recorder, c, gi, now, self.horizon, self.pidx, to_work=dest == WORK)
         self._log_spell(c, now, dest)
-        self.recorder.on_provider_days(gi, self.pidx[c.provider], now - c.provider_since)
+        self.recorder.on_provider_days(gi, self.pidx[c.provider], now - c.provider_since, end=now)
+        self._touch(c, now)
         self.recorder.on_exit(now, gi, self.pidx[c.provider], c.spell_start, dest == WORK,
                               external=not moves, case_start=c.case_start, new_entry=c.new_entry)
         if moves:
             self._start_spell(c, dest, now, external=False, initial=False)
         return moves
+
+    def _touch(self, c: Citizen, end: float) -> None:
+        """Count the run years the ending spell [spell start, end) touched, once per person, year and
+        group (and once per person and year over all groups)."""
+        start = max(c.spell_start, 0.0)
+        last = max(start, min(end, self.horizon) - 1e-9)
+        y0, y1 = int(start // YEAR_DAYS), int(last // YEAR_DAYS)
+        for key, gi in ((c.g, self.gidx[c.g]), ("*", len(self.groups))):
+            first = max(y0, c.touched.get(key, -1) + 1)
+            if first <= y1:
+                self.recorder.on_touch(gi, first, y1)
+                c.touched[key] = y1
 
     def _log_spell(self, c: Citizen, end: float, dest: str | None) -> None:
         if self.spell_log is not None:

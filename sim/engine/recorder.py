@@ -26,6 +26,15 @@ WEEKLY = ("entries", "exits", "exits_work", "talks_held", "offers_started", "cla
 W_ENTRIES, W_EXITS, W_EXITS_WORK, W_TALKS, W_OFFERS, W_CLARIF, W_HOURS, W_STOCK, W_OFFER_DKK = range(len(WEEKLY))
 WEEKS_PER_YEAR = 365.25 / 7.0
 
+# Trigger events of the work items (sim.inputs.rules.TRIGGERS), counted per (rule period, group,
+# provider). A rule period is the stretch of the run under one rule set; a citizen-week is 7 days
+# in stock with the provider. An external exit is an "exit" (and an "exit_other" unless to work);
+# a move to another group is a "group_change" (and a "spell_start" of the new spell).
+TRIGGER_EVENTS = ("talk", "spell_start", "citizen_week", "offer", "group_change", "exit", "exit_other",
+                  "clarification")
+T_TALK, T_START, T_WEEK, T_OFFER, T_MOVE, T_EXIT, T_EXIT_OTHER, T_CLARIF = range(len(TRIGGER_EVENTS))
+_MEASURE_TRIGGER = {W_TALKS: T_TALK, W_OFFERS: T_OFFER, W_CLARIF: T_CLARIF}
+
 # Per-group counters (index = group).
 # `in_stock_end` counts the citizens still in stock when the run ends (one `on_censor` each), so
 # that conservation (start + arrived = exited + in stock at the end) is a check, not an identity.
@@ -43,6 +52,7 @@ class Recorder:
     providers: list[str]
     horizon_days: float
     premium_min_days: float = float("inf")
+    switch_days: list[float] = field(default_factory=list)  # days on which a new rule set starts
     n_weeks: int = field(init=False)
 
     def __post_init__(self) -> None:
@@ -66,6 +76,13 @@ class Recorder:
         self._rules: dict[str, tuple[list[float], list[float]]] = {}
         # the "all" level follows whole cases (external entry to external exit)
         self.case = {k: 0.0 for k in ("n3", "work3", "n6", "work6", "days_done", "done")}
+        # trigger events per (rule period, group, provider), flat; and booked hours per kind of task
+        self.n_periods = len(self.switch_days) + 1
+        self._trig = [[0.0] * (self.n_periods * g * p) for _ in TRIGGER_EVENTS]
+        self._booked = {m: [[0.0] * p for _ in range(g)] for m in _MEASURE_TRIGGER}
+        # persons touched per (calendar year of the run, group); the last row is "any group"
+        self.n_years = int(np.ceil(self.horizon_days / 365.25))
+        self._touched = [[0.0] * (g + 1) for _ in range(self.n_years)]
 
     # -- events --------------------------------------------------------------------------------
     def week(self, t: float) -> int:
@@ -80,6 +97,17 @@ class Recorder:
         """The weekly counters as an array (week, group, provider, measure)."""
         return np.array(self._weekly).reshape(self.n_weeks, len(self.groups), len(self.providers), len(WEEKLY))
 
+    def period(self, t: float) -> int:
+        """The rule period of day t (a switch day already belongs to the new period)."""
+        k = 0
+        for d in self.switch_days:
+            if t >= d:
+                k += 1
+        return k
+
+    def _trigger(self, kind: int, t: float, g: int, p: int, n: float = 1.0) -> None:
+        self._trig[kind][(self.period(t) * len(self.groups) + g) * len(self.providers) + p] += n
+
     def on_start(self, g: int, p: int) -> None:
         self._c["start"][g] += 1
         self.initial_stock[g, p] += 1
@@ -91,6 +119,9 @@ class Recorder:
             self._c["arrived_external"][g] += 1
         self._weekly[i + W_ENTRIES] += 1
         self._weekly[i + W_STOCK] += 1
+        self._trigger(T_START, t, g, p)
+        if not external:
+            self._trigger(T_MOVE, t, g, p)
         h = self.horizon_days
         if t <= h - THREE_MONTHS:
             self._c["n3"][g] += 1
@@ -113,6 +144,9 @@ class Recorder:
         c["exited"][g] += 1
         if external:
             c["exited_external"][g] += 1
+            self._trigger(T_EXIT, t, g, p)
+            if not to_work:
+                self._trigger(T_EXIT_OTHER, t, g, p)
         self._weekly[i + W_EXITS] += 1
         self._weekly[i + W_STOCK] -= 1
         dur = t - spell_start
@@ -150,6 +184,8 @@ class Recorder:
         self._weekly[i + measure] += 1
         self._weekly[i + W_HOURS] += hours
         self._hours_gp[g][p] += hours
+        self._booked[measure][g][p] += hours
+        self._trigger(_MEASURE_TRIGGER[measure], t, g, p)
         if measure == W_TALKS:
             self._talks_gp[g][p] += 1
         elif measure == W_OFFERS:
@@ -157,9 +193,30 @@ class Recorder:
         elif measure == W_CLARIF:
             self._c["clarifications"][g] += 1
 
-    def on_provider_days(self, g: int, p: int, days: float) -> None:
-        """Days a citizen of group g spent with provider p (for case work by provider)."""
+    def on_provider_days(self, g: int, p: int, days: float, end: float | None = None) -> None:
+        """Days a citizen of group g spent with provider p up to day `end` (for case work by
+        provider); the citizen-weeks are split over the rule periods. `end` may be left out only
+        in a run with one rule set."""
         self._stock_days_gp[g][p] += days
+        if end is None:
+            if self.switch_days:
+                raise ValueError("on_provider_days needs `end` in a run with several rule sets")
+            self._trigger(T_WEEK, 0.0, g, p, days / 7.0)
+            return
+        t0 = end - days
+        for d in [*self.switch_days, float("inf")]:
+            if t0 >= end:
+                break
+            if t0 < d:
+                upto = min(d, end)
+                self._trigger(T_WEEK, t0, g, p, (upto - t0) / 7.0)
+                t0 = upto
+
+    def on_touch(self, g: int, first_year: int, last_year: int) -> None:
+        """A person was in group g (g = len(groups): in any group) in run years first_year..last_year,
+        not counted there before: persons touched count each person once per year and group."""
+        for y in range(max(first_year, 0), min(last_year, self.n_years - 1) + 1):
+            self._touched[y][g] += 1
 
     def on_offer_cost(self, t: float, g: int, p: int, dkk: float, oevo_mentor_dkk: float) -> None:
         self._weekly[self._cell(t, g, p) + W_OFFER_DKK] += dkk
@@ -214,6 +271,21 @@ class Recorder:
     def stock_days_gp(self) -> np.ndarray:
         """Days in stock by group and provider (the base of other case work)."""
         return np.array(self._stock_days_gp)
+
+    @property
+    def triggers(self) -> np.ndarray:
+        """Trigger events as an array (trigger, rule period, group, provider), in TRIGGER_EVENTS order."""
+        return np.array(self._trig).reshape(len(TRIGGER_EVENTS), self.n_periods, len(self.groups),
+                                            len(self.providers))
+
+    def booked_hours(self, measure: int) -> np.ndarray:
+        """Hours booked in the diaries for one kind of task (W_TALKS, W_OFFERS, W_CLARIF) by group and provider."""
+        return np.array(self._booked[measure])
+
+    @property
+    def touched(self) -> np.ndarray:
+        """Persons touched per (run year, group); the last column is any group."""
+        return np.array(self._touched)
 
     @property
     def rules(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:

@@ -65,7 +65,7 @@ def model_once(scale: float, years: float, seed: int = 1) -> dict[str, Any]:
 
     params = bench_params(scale, years)
     baseline = _peak_rss_mb()
-    _, _, stats = run_replication(params, replication=0, seed=seed)
+    stats = run_replication(params, replication=0, seed=seed).stats
     return {"scale": scale, "years": years, "wall_s": float(stats["wall_s"]), "spells": int(stats["spells"]),
             "processes": int(stats["processes"]), "timeouts": int(stats["timeouts"]), "wakes": int(stats["wakes"]),
             "initial": int(stats["initial"]),

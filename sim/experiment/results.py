@@ -46,6 +46,7 @@ class Results:
     kpis: pd.DataFrame
     weekly: pd.DataFrame
     provenance: dict[str, Any] = field(default_factory=dict)
+    workload: pd.DataFrame | None = None  # hours a year and FTE per work item, group, provider, replication
 
     def summary(self, level: float = 0.95) -> pd.DataFrame:
         return summarise(self.kpis, level)
@@ -64,7 +65,8 @@ class Results:
         return sel.set_index("replication")["value"]
 
     def save(self, out_dir: str | Path) -> Path:
-        """Write run.json, kpis.csv, summary.csv and weekly.parquet, each atomically."""
+        """Write run.json, kpis.csv, summary.csv, compliance.csv, weekly.parquet and workload.csv,
+        each atomically."""
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         atomic_write(out / "run.json", lambda p: Path(p).write_text(json.dumps(self.provenance, indent=2, default=str)))
@@ -72,6 +74,9 @@ class Results:
         atomic_write(out / "summary.csv", lambda p: self.summary().to_csv(p, index=False))
         atomic_write(out / "compliance.csv", lambda p: self.compliance().to_csv(p, index=False))
         atomic_write(out / "weekly.parquet", lambda p: self.weekly.to_parquet(p, index=False))
+        if self.workload is not None:
+            workload = self.workload
+            atomic_write(out / "workload.csv", lambda p: workload.to_csv(p, index=False))
         return out
 
 

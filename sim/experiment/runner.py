@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -35,6 +35,7 @@ from sim.metrics.kpis import kpi_frame
 from sim.metrics.stats import t_half_width
 from sim.metrics.warmup import warmup_check
 from sim.metrics.weekly import weekly_frame
+from sim.metrics.workload import WORKLOAD_COLUMNS, work_plan, workload_frame
 
 AUTO_KPIS = ("stock_mean", "fte_needed", "caseworker_hours_per_year", "first_talk_on_time",
              "exit_work_or_education_6m")
@@ -44,17 +45,29 @@ AUTO_MIN = 3
 AUTO_LOOK_AHEAD = 5
 
 
-def run_replication(params: LoadedParams, replication: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    """Run one replication; return its KPI frame, weekly frame and counts for the benchmark."""
+class ReplicationParts(NamedTuple):
+    """What one replication returns: its KPI frame, weekly frame, counts for the benchmark and
+    workload table."""
+
+    kpis: pd.DataFrame
+    weekly: pd.DataFrame
+    stats: dict
+    workload: pd.DataFrame
+
+
+def run_replication(params: LoadedParams, replication: int, seed: int) -> ReplicationParts:
+    """Run one replication; return its KPI frame, weekly frame, counts and workload table."""
     t0 = time.perf_counter()
     model = Model(params, replication, seed)
     rec = model.run()
-    kpis = kpi_frame(rec, replication, params.scenario)
+    plan = work_plan(params)
+    kpis = kpi_frame(rec, replication, params.scenario, plan)
     weekly = weekly_frame(rec, replication, params.scenario)
+    workload = workload_frame(rec, replication, params.scenario, plan)
     stats_ = {"replication": replication, "wall_s": time.perf_counter() - t0, "wakes": model.events,
               "processes": model.n_processes, "timeouts": model.n_timeouts, "initial": int(rec.c["start"].sum()),
               "spells": int(rec.c["arrived"].sum() + rec.c["start"].sum())}
-    return kpis, weekly, stats_
+    return ReplicationParts(kpis, weekly, stats_, workload)
 
 
 @dataclass(frozen=True)
@@ -67,7 +80,7 @@ class ReplicationTask:
     seed: int
 
 
-def _run_task(task: ReplicationTask) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+def _run_task(task: ReplicationTask) -> ReplicationParts:
     return run_replication(task.params, task.replication, task.seed)
 
 
@@ -82,7 +95,7 @@ def _executor_for(workers: int | None, n: int) -> Executor:
     return ProcessExecutor(min(w, n)) if w > 1 and n > 1 else SerialExecutor()
 
 
-def run_replications(p: LoadedParams, reps: Sequence[int], seed: int, executor: Executor) -> list[tuple]:
+def run_replications(p: LoadedParams, reps: Sequence[int], seed: int, executor: Executor) -> list[ReplicationParts]:
     """Run replications `reps` on `executor`; return their parts sorted by replication."""
     tasks = [ReplicationTask(f"{p.params_hash}-{seed}-{r}", p, r, seed) for r in reps]
     parts = []
@@ -90,7 +103,7 @@ def run_replications(p: LoadedParams, reps: Sequence[int], seed: int, executor: 
         if isinstance(result, BaseException):
             raise result
         parts.append(result)
-    return sorted(parts, key=lambda part: part[2]["replication"])
+    return sorted(parts, key=lambda part: part.stats["replication"])
 
 
 # ---------------------------------------------------------------- the automatic replication rule
@@ -263,23 +276,26 @@ def run(params=None, replications: int | str = 1, seed: int = 1, workers: int | 
     finally:
         if executor is None:
             ex.close()
-    kpi_frame = pd.concat([k for k, _, _ in kept], ignore_index=True) if kept else pd.DataFrame(columns=KPI_COLUMNS)
-    weekly = pd.concat([w for _, w, _ in kept], ignore_index=True) if kept else pd.DataFrame(columns=WEEKLY_COLUMNS)
-    provenance = _provenance(p, seed, len(kept), ex, [s for _, _, s in kept], weekly)
+    kpi_frame = pd.concat([k.kpis for k in kept], ignore_index=True) if kept else pd.DataFrame(columns=KPI_COLUMNS)
+    weekly = pd.concat([k.weekly for k in kept], ignore_index=True) if kept else pd.DataFrame(columns=WEEKLY_COLUMNS)
+    workload = (pd.concat([k.workload for k in kept], ignore_index=True) if kept
+                else pd.DataFrame(columns=WORKLOAD_COLUMNS))
+    provenance = _provenance(p, seed, len(kept), ex, [k.stats for k in kept], weekly)
     provenance["wall_time_s"] = round(time.perf_counter() - t0, 3)
     if decision is not None:
         provenance["replication_rule"] = decision
-    return Results(kpi_frame, weekly, provenance)
+    return Results(kpi_frame, weekly, provenance, workload=workload)
 
 
-def _run_until_precise(p: LoadedParams, seed: int, ex: Executor, rule: AutoRule) -> tuple[list[tuple], dict[str, Any]]:
+def _run_until_precise(p: LoadedParams, seed: int, ex: Executor, rule: AutoRule
+                       ) -> tuple[list[ReplicationParts], dict[str, Any]]:
     """The replications the automatic rule keeps (sorted), and its decision."""
-    parts: dict[int, tuple] = {}
+    parts: dict[int, ReplicationParts] = {}
 
     def evaluate(reps: list[int]) -> pd.DataFrame:
         for part in run_replications(p, reps, seed, ex):
-            parts[part[2]["replication"]] = part
-        return pd.concat([parts[r][0] for r in reps], ignore_index=True)
+            parts[part.stats["replication"]] = part
+        return pd.concat([parts[r].kpis for r in reps], ignore_index=True)
 
     _, decision = replicate_until_precise(evaluate, rule, batch=ex.workers)
     return [parts[r] for r in range(decision["replications"])], decision

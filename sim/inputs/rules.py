@@ -151,6 +151,64 @@ class Routing(_Rule):
         return group
 
 
+TRIGGERS = ("talk", "spell_start", "citizen_week", "offer", "group_change", "exit", "exit_other",
+            "clarification", "availability_case", "programme_week")
+"""What a work item is booked per. The recorder counts all but the last as events (a citizen-week is
+a week in stock; "exit" is any exit from the system, "exit_other" one not to work, e.g. to flex-job or
+disability pension); an availability or sanction case has no event of its own and is booked as
+`rate_per_citizen_week` cases per citizen-week ([A] rates, see the rule sets). A "programme_week" is a
+week of a citizen in a programme outside the five groups (ressourceforløb, jobafklaring, revalidering),
+booked on a fixed national `stock` (× the scenario's scale) while the rule set is in force: those
+programmes are not yet simulated as flows."""
+
+Trigger = Literal["talk", "spell_start", "citizen_week", "offer", "group_change", "exit", "exit_other",
+                  "clarification", "availability_case", "programme_week"]
+
+
+class WorkItem(_Rule):
+    """One process requirement: `hours` of caseworker work (times `share`) per trigger event in
+    `groups` (empty: every group), charged to the provider the event happened with; a `provider`
+    restricts the item to events with that provider. `range_low`/`range_high` bound an assumed
+    number of hours for calibration (baseline only). `hours_by_group` overrides `hours` per group."""
+
+    id: str
+    label_en: str
+    label_da: str
+    trigger: Trigger
+    hours: float = Field(ge=0.0, le=200.0)
+    hours_by_group: dict[str, float] = Field(default_factory=dict)
+    share: float = Field(1.0, ge=0.0, le=1.0)
+    rate_per_citizen_week: float = Field(0.0, ge=0.0, le=1.0)
+    stock: float = Field(0.0, ge=0.0, le=1e6)
+    provider: str | None = None
+    groups: list[str] = Field(default_factory=list)
+    range_low: float | None = Field(None, ge=0.0)
+    range_high: float | None = Field(None, ge=0.0)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> WorkItem:
+        if not self.source:
+            raise ValueError(f"work item {self.id!r} needs a source")
+        if (self.trigger == "availability_case") != (self.rate_per_citizen_week > 0):
+            raise ValueError(f"work item {self.id!r}: rate_per_citizen_week > 0 exactly for availability_case")
+        if "[A]" in self.source and (self.range_low is None or self.range_high is None):
+            raise ValueError(f"work item {self.id!r} is an assumption ([A]): give range_low and range_high")
+        if (self.trigger == "programme_week") != (self.stock > 0):
+            raise ValueError(f"work item {self.id!r}: stock > 0 exactly for programme_week")
+        if self.trigger == "programme_week" and (self.provider is None or self.groups):
+            raise ValueError(f"work item {self.id!r}: a programme_week item names its provider and no groups")
+        lo, hi = self.range_low, self.range_high
+        if lo is not None and hi is not None and not lo <= self.hours <= hi:
+            raise ValueError(f"work item {self.id!r}: hours {self.hours} outside [{lo}, {hi}]")
+        return self
+
+    def hours_for(self, group: str) -> float:
+        return self.hours_by_group.get(group, self.hours)
+
+    def applies(self, group: str, provider: str) -> bool:
+        return (not self.groups or group in self.groups) and (self.provider is None or provider == self.provider)
+
+
 class RuleSet(_Rule):
     name: str
     description: str = ""
@@ -160,6 +218,7 @@ class RuleSet(_Rule):
     trials: TrialRule | None = None
     routing: Routing = Routing()
     groups: dict[str, GroupRules]
+    work_items: list[WorkItem] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _routes_between_groups(self) -> RuleSet:
@@ -167,6 +226,9 @@ class RuleSet(_Rule):
             for g in (r.from_group, r.to_group):
                 if g not in self.groups:
                     raise ValueError(f"routing: {g!r} is not a group of the rule set {sorted(self.groups)}")
+        ids = [w.id for w in self.work_items]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"work_items: ids must be unique ({ids})")
         return self
 
 

@@ -77,6 +77,18 @@ class CaseworkerTime(Strict):
         return v
 
 
+class Overhead(Strict):
+    """The block of job-centre work outside the modelled caseload (issue 11 item 2): management and
+    administration as shares of the modelled work of `provider`, employer service and groups
+    outside the five as fixed national FTE (times the scenario's scale)."""
+
+    provider: str = "municipality"
+    management_share: float = Field(default=0.0, ge=0.0, le=1.0)
+    administration_share: float = Field(default=0.0, ge=0.0, le=1.0)
+    employer_service_fte: float = Field(default=0.0, ge=0.0, le=1e5)
+    other_groups_fte: float = Field(default=0.0, ge=0.0, le=1e5)
+
+
 class Planning(Strict):
     first_talk_target_share: float = Field(default=0.5, ge=0.0, le=1.0)
     talk_end_margin_days: float = Field(default=14.0, ge=0.0, le=90.0)
@@ -132,6 +144,8 @@ class Money(Strict):
     job_premium_dkk_per_exit: float = Field(0.0, ge=0.0, le=1e7)
     population: float = Field(gt=0.0)
     benefit_dkk_per_week: dict[str, float]
+    # ØVO and mentor support beyond the mandatory offers, DKK per citizen-week in the group
+    oevo_mentor_beyond_offers_dkk_per_week: dict[str, float] = Field(default_factory=dict)
 
     @field_validator("benefit_dkk_per_week")
     @classmethod
@@ -251,6 +265,7 @@ class Scenario(Strict):
     exemption: Exemption = Exemption()
     capacity: Capacity
     caseworker_time: CaseworkerTime
+    overhead: Overhead = Overhead()
     planning: Planning = Planning()
     effects: Effects
     offers: Offers
@@ -278,6 +293,10 @@ class Scenario(Strict):
         if missing:
             raise ValueError(f"money.benefit_dkk_per_week: no rate for groups {sorted(missing)}")
         providers = set(self.capacity.providers)
+        oh = self.overhead
+        if oh.provider not in providers and (oh.management_share or oh.administration_share
+                                             or oh.employer_service_fte or oh.other_groups_fte):
+            raise ValueError(f"overhead.provider {oh.provider!r} is not one of the providers {sorted(providers)}")
         tr = self.trials
         for table, keys in (("trials.choice", tr.choice), ("trials.talk_multiplier", tr.talk_multiplier),
                             ("trials.talk_time_factor", tr.talk_time_factor),
@@ -288,6 +307,8 @@ class Scenario(Strict):
                 raise ValueError(f"{table}: {sorted(unknown)} are not providers {sorted(providers)}")
         case_work = self.caseworker_time.case_work_hours_per_week
         for table, keys in (("money.oevo_limit_groups", self.money.oevo_limit_groups),
+                            ("money.oevo_mentor_beyond_offers_dkk_per_week",
+                             self.money.oevo_mentor_beyond_offers_dkk_per_week),
                             ("caseworker_time.case_work_hours_per_week", case_work)):
             unknown = set(keys) - names
             if unknown:

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from sim.engine.recorder import Recorder
+from sim.metrics.workload import WorkPlan, block_hours, case_work_hours_gp, item_hours, programme_hours
 
 TRIAL_ARMS = ("free_choice", "extended")
 """The two trials' arms, in the order their KPIs are listed (domain.md, the 2027 trials)."""
@@ -101,6 +102,9 @@ TABLE: tuple[Section, ...] = (
         Kpi("persons_arrived", ("arrived",), about="entries during the run (at \"all\": new cases)"),
         Kpi("persons_exited", ("exited",), about="exits during the run (at \"all\": cases ended)"),
         Kpi("persons_in_stock_end", ("in_stock_end",), about="citizens still in stock when the run ends"),
+        Kpi("persons_touched_per_year", ("touched",), ("touch_years",),
+            "distinct persons with any spell in the group during a run year (at \"all\": in any group), "
+            "mean over the run's whole years"),
         Kpi("stock_mean", ("stock_days",), ("horizon_days",), "mean caseload: days in stock / days run"),
         _per_year("inflow_per_year", "arrived", "entries per year"),
         Kpi("spell_weeks_mean", ("spell_days_done",), ("spells_done", "days_per_week"),
@@ -128,7 +132,15 @@ TABLE: tuple[Section, ...] = (
         _per_year("caseworker_hours_per_year", "hours", "caseworker hours, other case work included",
                   provider="each"),
         Kpi("fte_needed", ("hours",), ("years", "productive_hours_per_fte_year"),
-            "caseworkers needed: hours per year / productive hours of one FTE", provider="each"),
+            "caseworkers needed: hours per year / productive hours of one FTE; all work, the overhead block "
+            "included", provider="each"),
+        Kpi("fte_modelled_work", ("modelled_hours",), ("years", "productive_hours_per_fte_year"),
+            "FTE of the modelled work: diary tasks, rule-set work items and other case work", provider="each"),
+        Kpi("fte_overhead_block", ("block_hours",), ("years", "productive_hours_per_fte_year"),
+            "FTE of the overhead block: management, administration, employer service, other groups",
+            level="all", provider="each"),
+        _share("overhead_share_of_fte", "block_hours", "hours", "share of fte_needed that is the overhead block",
+               level="all"),
         Kpi("caseworker_dkk_per_year", ("hours", "caseworker_dkk_per_fte_year"),
             ("years", "productive_hours_per_fte_year"), "the caseworkers' cost", provider="each"),
     )),
@@ -136,11 +148,14 @@ TABLE: tuple[Section, ...] = (
         _per_year("benefit_weeks_per_year", "benefit_weeks", "weeks of benefit paid: days in stock / 7"),
         _per_year("benefit_dkk_per_year", "benefit_dkk", "benefits paid: days in stock / 7 × weekly rate"),
         _per_year("offer_dkk_per_year", "offer_dkk", "offer costs, booked when an offer starts"),
-        _per_year("oevo_mentor_dkk_per_year", "oevo_mentor_dkk", "costs under the training-and-mentor limit",
+        _per_year("oevo_mentor_dkk_per_year", "oevo_mentor_dkk", "costs under the training-and-mentor limit: "
+                  "ØVO and mentor in the mandatory offers and beyond them (per citizen-week)",
                   level="all"),
         Kpi("oevo_mentor_limit_dkk_per_year", ("limit_stock_days", "oevo_mentor_limit_dkk_per_full_time_person"),
             ("horizon_days",), "the limit: full-time persons in the limit's groups × the limit per person",
             level="all"),
+        _per_year("oevo_mentor_above_limit_dkk_per_year", "oevo_mentor_above_limit_dkk",
+                  "ØVO and mentor spending above the financing limit: the state refund is cut by it", level="all"),
         Kpi("job_premium_dkk_per_year", ("premium_exits", "job_premium_dkk_per_exit"), ("years",),
             "job premiums earned by long cases that end in work", level="all"),
         _per_year("trial_provider_dkk_per_year", "trial_dkk", "prices paid to trial providers", level="all"),
@@ -169,12 +184,6 @@ def per_group(groups: list[str], rates: Mapping[str, float], default: float | No
     return np.array([rates[g] if default is None else rates.get(g, default) for g in groups], dtype=float)
 
 
-def case_work_hours_gp(rec: Recorder, scenario) -> np.ndarray:
-    """Other case work by group and provider: hours per citizen-week in stock × weeks with the provider."""
-    rate = per_group(rec.groups, scenario.caseworker_time.case_work_hours_per_week, 0.0)
-    return rec.stock_days_gp / 7.0 * rate[:, None]
-
-
 def _constants(rec: Recorder, scenario) -> Quantities:
     """What the scenario fixes: the run's length, the FTE's productive hours, prices, the population."""
     money = scenario.money
@@ -197,6 +206,9 @@ def _group_counts(rec: Recorder, scenario) -> dict[str, np.ndarray]:
     counts["benefit_weeks"] = stock_days / 7.0
     counts["benefit_dkk"] = stock_days / 7.0 * benefit_rate
     counts["limit_stock_days"] = np.where(np.isin(rec.groups, list(money.oevo_limit_groups)), stock_days, 0.0)
+    beyond = per_group(rec.groups, getattr(money, "oevo_mentor_beyond_offers_dkk_per_week", {}), 0.0)
+    counts["oevo_mentor_dkk"] = counts["oevo_mentor_dkk"] + stock_days / 7.0 * beyond
+    counts["offer_dkk"] = counts["offer_dkk"] + stock_days / 7.0 * beyond
     counts["support_stock_days"] = np.where(benefit_rate > 0, stock_days, 0.0)
     return counts
 
@@ -233,11 +245,33 @@ def _with_net(q: Quantities) -> Quantities:
 Level = tuple[str, Quantities, dict[str, Quantities]]
 
 
-def levels(rec: Recorder, scenario) -> Iterator[Level]:
-    """(level name, quantities over all providers, quantities per provider) for each group, then "all"."""
+def _hours_gp(rec: Recorder, scenario, plan: WorkPlan | None) -> np.ndarray:
+    """All modelled hours by group and provider: diary tasks, other case work and the rule-set items."""
+    hours = rec.hours_gp + case_work_hours_gp(rec, scenario)
+    if plan is not None:
+        for h in item_hours(rec, plan).values():
+            hours = hours + h
+    return hours
+
+
+def _touched(rec: Recorder) -> tuple[np.ndarray, float]:
+    """Persons touched over the run's whole years, per group and (last) any group, and the years."""
+    whole = int((rec.horizon_days + 1.5) // 365.25)  # a "1-year" run has 365 days: a whole year
+    return rec.touched[:whole].sum(axis=0), float(whole)
+
+
+def levels(rec: Recorder, scenario, plan: WorkPlan | None = None) -> Iterator[Level]:
+    """(level name, quantities over all providers, quantities per provider) for each group, then "all".
+    `plan`: the run's work items (None: no rule-set items)."""
     const = _constants(rec, scenario)
     counts = _group_counts(rec, scenario)
-    by_provider = {"talks": rec.talks_gp, "hours": rec.hours_gp + case_work_hours_gp(rec, scenario)}
+    hours = _hours_gp(rec, scenario, plan)
+    touched, const["touch_years"] = _touched(rec)
+    counts["touched"] = touched[:-1]
+    by_provider = {"talks": rec.talks_gp, "hours": hours, "modelled_hours": hours}
+    zero = np.zeros(len(rec.providers))
+    prog_p = sum(programme_hours(rec, plan, scenario.scale).values(), zero)  # programmes outside the groups
+    block_p = sum(block_hours(hours.sum(axis=0) + prog_p, rec.providers, scenario, const["years"]).values(), zero)
     providers = list(enumerate(rec.providers))
     for gi, g in enumerate(rec.groups):
         total = const | {k: float(v[gi]) for k, v in counts.items()} | {k: float(m[gi].sum())
@@ -246,8 +280,17 @@ def levels(rec: Recorder, scenario) -> Iterator[Level]:
         yield g, _with_net(total), each
     total = const | {k: float(v.sum()) for k, v in counts.items()} | {k: float(m.sum()) for k, m in by_provider.items()}
     total |= _whole_cases(rec) | dict(rec.pool_stats) | _trials(rec, None)
+    limit = total["limit_stock_days"] / rec.horizon_days * const["years"] * const[
+        "oevo_mentor_limit_dkk_per_full_time_person"]
+    total["oevo_mentor_above_limit_dkk"] = max(0.0, total["oevo_mentor_dkk"] - limit)
+    total |= {"touched": float(touched[-1]), "block_hours": float(block_p.sum()),
+              "modelled_hours": total["hours"] + float(prog_p.sum()),
+              "hours": total["hours"] + float(prog_p.sum() + block_p.sum())}
     each = {p: const | {k: float(m[:, pi].sum()) for k, m in by_provider.items()} | _trials(rec, pi)
             for pi, p in providers}
+    for pi, p in providers:
+        each[p] |= {"block_hours": float(block_p[pi]), "modelled_hours": each[p]["hours"] + float(prog_p[pi]),
+                    "hours": each[p]["hours"] + float(prog_p[pi] + block_p[pi])}
     yield "all", _with_net(total), each
 
 
@@ -260,12 +303,12 @@ def _applies(kpi: Kpi, level: str, provider: str) -> bool:
     return {"total": provider == "all", "each": True, "only": provider != "all"}[kpi.provider]
 
 
-def evaluate(rec: Recorder, scenario) -> list[tuple[str, str, str, float]]:
+def evaluate(rec: Recorder, scenario, plan: WorkPlan | None = None) -> list[tuple[str, str, str, float]]:
     """Every KPI the run can compute as (kpi, group, provider, value), in the table's order, for
     each group and then "all"."""
     families = {"rule_kinds": list(rec.rules), "trial_arms": list(TRIAL_ARMS)}
     rows: list[tuple[str, str, str, float]] = []
-    for level, total, each in levels(rec, scenario):
+    for level, total, each in levels(rec, scenario, plan):
         for section in TABLE:
             for key in families[section.family] if section.family else [None]:
                 kpis = [k if key is None else k.keyed(key) for k in section.rows]
@@ -278,9 +321,9 @@ def evaluate(rec: Recorder, scenario) -> list[tuple[str, str, str, float]]:
     return rows
 
 
-def kpi_frame(rec: Recorder, replication: int, scenario) -> pd.DataFrame:
+def kpi_frame(rec: Recorder, replication: int, scenario, plan: WorkPlan | None = None) -> pd.DataFrame:
     """The KPI table of one replication: replication, kpi, group, provider, value."""
-    df = pd.DataFrame(evaluate(rec, scenario), columns=["kpi", "group", "provider", "value"])
+    df = pd.DataFrame(evaluate(rec, scenario, plan), columns=["kpi", "group", "provider", "value"])
     df.insert(0, "replication", replication)
     return df
 

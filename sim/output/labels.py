@@ -69,6 +69,10 @@ _L: dict[str, tuple[str, str]] = {
     "offers_started_per_year": ("Offers started per year", "Påbegyndte tilbud pr. år"),
     "caseworker_hours_per_year": ("Caseworker hours per year", "Sagsbehandlertimer pr. år"),
     "fte_needed": ("Caseworker FTE needed", "Sagsbehandlerårsværk, behov"),
+    "fte_modelled_work": ("FTE of modelled work", "Årsværk til modelleret arbejde"),
+    "fte_overhead_block": ("FTE of the overhead block", "Årsværk i overheadblokken"),
+    "overhead_share_of_fte": ("Overhead block's share of FTE", "Overheadblokkens andel af årsværk"),
+    "persons_touched_per_year": ("Persons with a spell in the year", "Personer berørt i året"),
     "first_talk_on_time": ("First talk on time", "Første samtale rettidigt"),
     "talk_coverage_6m": ("Talk requirement met, first 6 months", "Samtalekrav opfyldt, første 6 måneder"),
     "offer_coverage_6m": ("Offer within 6 months", "Tilbud inden 6 måneder"),
@@ -83,6 +87,8 @@ _L: dict[str, tuple[str, str]] = {
     "offer_dkk_per_year": ("Offer costs", "Tilbudsudgifter"),
     "oevo_mentor_dkk_per_year": ("ØVO and mentor spending", "Udgifter til ØVO og mentor"),
     "oevo_mentor_limit_dkk_per_year": ("ØVO and mentor spending limit", "Loft for ØVO og mentor"),
+    "oevo_mentor_above_limit_dkk_per_year": ("ØVO and mentor above the limit (refund cut)",
+                                             "ØVO og mentor over loftet (beskåret refusion)"),
     "caseworker_dkk_per_year": ("Caseworker costs", "Sagsbehandlerudgifter"),
     "job_premium_dkk_per_year": ("Job premium", "Jobpræmie"),
     "net_dkk_per_year": ("Net public cost", "Offentlige nettoudgifter"),
@@ -139,6 +145,16 @@ _L: dict[str, tuple[str, str]] = {
     "h.compliance": ("Legal minimums", "Lovens minimumskrav"),
     "h.charts": ("Charts", "Figurer"),
     "h.money": ("Money", "Økonomi"),
+    "h.workload": ("Staffing: modelled work and the overhead block", "Bemanding: modelleret arbejde og overhead"),
+    "t.workload_share": ("{work} of the FTE needed is modelled work (talks, offers, clarifications, the rule sets' "
+                         "work items and other case work); {block} is the overhead block (management, administration, "
+                         "employer service, groups outside the five), which is not simulated but set in the "
+                         "parameters ([overhead]). Hours per work item: workload.csv.",
+                         "{work} af årsværksbehovet er modelleret arbejde (samtaler, tilbud, afklaringer, "
+                         "regelsættenes arbejdsopgaver og øvrig sagsbehandling); {block} er overheadblokken (ledelse, "
+                         "administration, virksomhedsservice, grupper uden for de fem), som ikke simuleres men er sat "
+                         "i parametrene "
+                         "([overhead]). Timer pr. arbejdsopgave: workload.csv."),
     "h.goals": ("Result goals of the reform", "Resultatmål for reformen"),
     "h.assumptions": ("Assumptions", "Antagelser"),
     "h.glossary": ("Glossary of Danish terms", "Ordliste"),

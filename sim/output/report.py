@@ -219,6 +219,25 @@ def section_money(run: Run, lang: str) -> str:
             + f'\n<p class="note">{_e(star)}</p>')
 
 
+def section_workload(run: Run, lang: str) -> str:
+    """fte_needed split into modelled work and the overhead block, with the block's share said in words."""
+    rows = []
+    for kpi, provider, kind in (("fte_needed", "all", "count"), ("fte_modelled_work", "all", "count"),
+                                ("fte_overhead_block", "all", "count"), ("overhead_share_of_fte", "all", "share")):
+        r = _find(run, kpi, "all", provider)
+        if r is not None:
+            star = " *" if kind == "count" else ""
+            rows.append([_e(label(kpi, lang)) + star, _e(_fmt(r["mean"], kind, lang)), _e(_ci(r, kind, lang))])
+    share = _find(run, "overhead_share_of_fte")
+    if share is None:
+        return ""
+    text = label("t.workload_share", lang).format(work=fmt_share(1.0 - share["mean"], lang, 0),
+                                                  block=fmt_share(share["mean"], lang, 0))
+    cols = [label("col.kpi", lang), label("col.mean", lang), label("col.ci", lang)]
+    return (f"<h2>{_e(label('h.workload', lang))}</h2>\n<p>{_e(text)}</p>\n"
+            + _table([_e(c) for c in cols], rows, {1, 2}))
+
+
 def section_goals(run: Run, lang: str) -> str:
     """The reform's result goals: what the model measures, and the satisfaction goals it does not."""
     rows = []
@@ -266,7 +285,8 @@ def render_report(run: Run, lang: str, out: Path) -> str:
     title = f"{label('h.report', lang)}: {run.meta.get('scenario', run.path.name)}"
     made = label("t.made", lang).format(version=run.meta.get("version", "?"), run_dir=run.path.name)
     body = [section_header(run, lang), _description_link(run, out, lang), section_headline(run, lang),
-            section_compliance(run, lang), section_charts(run, lang), section_money(run, lang),
+            section_workload(run, lang), section_compliance(run, lang), section_charts(run, lang),
+            section_money(run, lang),
             section_goals(run, lang), section_assumptions(run, lang), section_glossary(lang),
             f'<p class="prov">{_e(made)}</p>']
     return (f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
