@@ -142,3 +142,41 @@ def test_calibration_recovers_a_known_scenario(known, tmp_path):
             # for the one correction step)
             assert abs(c.simulated - t["mean"]) <= half + 0.02 * t["mean"], (g, kpi, c.simulated, t["mean"], half)
     assert "Check run" in cal.text and "stock_mean" in cal.text
+
+
+def test_time_use_fit_hits_an_fte_target_exactly_because_case_work_is_linear(tmp_path):
+    """Other case work changes no event, so with the same seeds fte_needed is linear in its factor:
+    the fitted prediction must equal a fresh simulation with the fitted rates, and one unclipped
+    target is met exactly. Only the baseline rules (pre_reform) are run."""
+    from sim.studies.calibration.check import check_run
+    from sim.studies.calibration.time_use import fit_case_work
+
+    out = calibrate(params_dir() / "calibration_example.csv", tmp_path / "odense.toml", replications=1,
+                    check=False).out
+    res = check_run(out, "pre_reform", 2, 3)
+    before = float(res.kpi("fte_needed", "all", "municipality").mean())
+    target = 0.9 * before
+    fit = fit_case_work(res, {"municipality": target}, sim.load_params(out).scenario)
+    assert not fit.clipped and 0 < fit.factor < 1
+    overrides = {f"caseworker_time.case_work_hours_per_week.{g}": r for g, r in fit.rates.items()}
+    again = sim.run(sim.load_params(out, {"rules": "pre_reform", "years": 1.0, "capacity.unlimited": True,
+                                          "exemption.share": 0.0, **overrides}), replications=2, seed=3, workers=1)
+    assert float(again.kpi("fte_needed", "all", "municipality").mean()) == pytest.approx(target, rel=1e-9)
+    # the talks (events) did not move
+    assert (again.kpi("talks_held_per_year").to_numpy() == res.kpi("talks_held_per_year").to_numpy()).all()
+
+
+def test_calibrate_with_fte_targets_reports_the_fit(tmp_path):
+    rows = (params_dir() / "calibration_example.csv").read_text(encoding="utf-8").splitlines()
+    figs = tmp_path / "figs.csv"
+    figs.write_text("\n".join([*rows, "fte_target,municipality,400,[A] test target"]) + "\n", encoding="utf-8")
+    cal = calibrate(figs, tmp_path / "odense.toml", replications=1)
+    assert cal.time_use is not None and cal.fte_check is not None
+    assert "Time use: other case work" in cal.text
+    written = sim.load_params(tmp_path / "odense.toml")
+    assert "fitted by `caseload calibrate`" in (written.source_of("caseworker_time.case_work_hours_per_week.jobparat")
+                                                or "")
+    row = cal.fte_check.iloc[0]
+    fitted = float(cal.time_use.table.fitted.iloc[0])
+    # the linear prediction is what the simulation gives (up to the rates written with 6 decimals)
+    assert row.simulated == pytest.approx(fitted, rel=1e-5)

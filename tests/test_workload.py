@@ -152,3 +152,18 @@ def test_persons_touched_per_year_counts_each_person_once_a_year():
     assert k[1, -1] == len(df)  # any group: the same persons
     kpis = sim.run(p, replications=1, seed=6, workers=1)
     assert kpis.kpi("persons_touched_per_year", "oevrige").iloc[0] == pytest.approx((first_year + len(df)) / 2)
+
+
+def test_fixed_national_work_follows_the_populations_share_not_the_scale():
+    """A calibrated municipality file runs at scale 1 with its own population: the block's fixed FTE
+    and the programme stocks must be its share of Denmark (59,600 / 5,960,000 = 1 %), not national."""
+    p = sim.load_params(overrides=only_group("oevrige", 100.0, "pre_reform", years=1.0,
+                                             **{"money.population": 59_600.0}))
+    res = sim.run(p, replications=1, seed=2, workers=1)
+    oh = p.scenario.overhead
+    w = res.workload.set_index("item")
+    assert w.loc["overhead_employer_service", "fte"] == pytest.approx(oh.employer_service_fte * 0.01, rel=1e-12)
+    assert w.loc["overhead_other_groups", "fte"] == pytest.approx(oh.other_groups_fte * 0.01, rel=1e-12)
+    rf = next(x for x in p.rule_sets["pre_reform"].work_items if x.id == "rf_casework")
+    per_fte = p.scenario.capacity.productive_hours_per_fte_year
+    assert w.loc["rf_casework", "fte"] == pytest.approx(rf.stock * 0.01 * 365.25 / 7 * rf.hours / per_fte, rel=1e-12)

@@ -87,6 +87,14 @@ class Overhead(Strict):
     administration_share: float = Field(default=0.0, ge=0.0, le=1.0)
     employer_service_fte: float = Field(default=0.0, ge=0.0, le=1e5)
     other_groups_fte: float = Field(default=0.0, ge=0.0, le=1e5)
+    national_population: float = Field(default=5_960_000.0, gt=0.0)
+
+    def national_share(self, scenario: Scenario) -> float:
+        """The simulated population's share of Denmark: money.population × scale / national_population.
+        The fixed national FTE (and the programme stocks of the rule sets) are multiplied by it, so that
+        a municipality preset (scale = its share) and a calibrated file (scale 1, its own population) both
+        get their share."""
+        return scenario.money.population * scenario.scale / self.national_population
 
 
 class Planning(Strict):

@@ -22,7 +22,14 @@ import numpy as np
 import pandas as pd
 
 from sim.engine.recorder import Recorder
-from sim.metrics.workload import WorkPlan, block_hours, case_work_hours_gp, item_hours, programme_hours
+from sim.metrics.workload import (
+    WorkPlan,
+    block_hours,
+    case_work_hours_gp,
+    item_hours,
+    national_share,
+    programme_hours,
+)
 
 TRIAL_ARMS = ("free_choice", "extended")
 """The two trials' arms, in the order their KPIs are listed (domain.md, the 2027 trials)."""
@@ -270,7 +277,7 @@ def levels(rec: Recorder, scenario, plan: WorkPlan | None = None) -> Iterator[Le
     counts["touched"] = touched[:-1]
     by_provider = {"talks": rec.talks_gp, "hours": hours, "modelled_hours": hours}
     zero = np.zeros(len(rec.providers))
-    prog_p = sum(programme_hours(rec, plan, scenario.scale).values(), zero)  # programmes outside the groups
+    prog_p = sum(programme_hours(rec, plan, national_share(scenario)).values(), zero)  # programmes outside the groups
     block_p = sum(block_hours(hours.sum(axis=0) + prog_p, rec.providers, scenario, const["years"]).values(), zero)
     providers = list(enumerate(rec.providers))
     for gi, g in enumerate(rec.groups):

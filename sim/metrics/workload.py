@@ -110,9 +110,15 @@ def period_days(rec: Recorder) -> list[float]:
     return [max(0.0, min(edges[k + 1], rec.horizon_days) - max(edges[k], 0.0)) for k in range(rec.n_periods)]
 
 
+def national_share(scenario) -> float:
+    """The run's share of Denmark (see Overhead.national_share); the scale where the scenario has no block."""
+    oh = getattr(scenario, "overhead", None)
+    return oh.national_share(scenario) if oh is not None else scenario.scale
+
+
 def programme_hours(rec: Recorder, plan: WorkPlan | None, scale: float) -> dict[str, np.ndarray]:
-    """Hours of the programme items over the run per provider: national stock × scale × weeks in
-    force × hours × share."""
+    """Hours of the programme items over the run per provider: national stock × the run's share of
+    Denmark (`scale`) × weeks in force × hours × share."""
     out: dict[str, np.ndarray] = {}
     if plan is None:
         return out
@@ -143,13 +149,13 @@ def group_hours(rec: Recorder, scenario, plan: WorkPlan | None) -> dict[str, np.
 def block_hours(modelled: np.ndarray, providers: list[str], scenario, years: float) -> dict[str, np.ndarray]:
     """The overhead block's hours over the run per provider: management and administration as
     shares of the block provider's modelled hours, employer service and other groups as fixed
-    national FTE × scale × productive hours × years."""
+    national FTE × the run's share of Denmark × productive hours × years."""
     oh = getattr(scenario, "overhead", None)
     zero = np.zeros(len(providers))
     if oh is None or oh.provider not in providers:
         return {}
     i = providers.index(oh.provider)
-    fte_hours = scenario.capacity.productive_hours_per_fte_year * years * scenario.scale
+    fte_hours = scenario.capacity.productive_hours_per_fte_year * years * national_share(scenario)
     values = (oh.management_share * modelled[i], oh.administration_share * modelled[i],
               oh.employer_service_fte * fte_hours, oh.other_groups_fte * fte_hours)
     out = {}
@@ -172,7 +178,7 @@ def workload_frame(rec: Recorder, replication: int, scenario, plan: WorkPlan | N
             for pi, p in enumerate(rec.providers):
                 if m[gi, pi] > 0:
                     rows.append((replication, item, g, p, m[gi, pi] / years, m[gi, pi] / years / per_fte))
-    prog = programme_hours(rec, plan, scenario.scale)
+    prog = programme_hours(rec, plan, national_share(scenario))
     modelled = sum(gh.values(), np.zeros((len(rec.groups), len(rec.providers)))).sum(axis=0) \
         + sum(prog.values(), np.zeros(len(rec.providers)))
     for group, part in ((PROGRAMME_GROUP, prog), (BLOCK_GROUP, block_hours(modelled, rec.providers, scenario, years))):

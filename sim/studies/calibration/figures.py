@@ -15,7 +15,7 @@ from pathlib import Path
 from sim.inputs.errors import ParamError
 
 GROUP_FIGURES = ("stock", "inflow_per_year", "mean_spell_weeks", "share_to_work")
-OTHER_FIGURES = ("caseworker_fte", "population", "municipality", "rules")
+OTHER_FIGURES = ("caseworker_fte", "fte_target", "population", "municipality", "rules")
 
 
 @dataclass
@@ -36,6 +36,7 @@ class Figures:
     path: str
     groups: dict[str, GroupFigures] = field(default_factory=dict)
     fte: dict[str, float] = field(default_factory=dict)
+    fte_targets: dict[str, float] = field(default_factory=dict)  # all job-centre work (fte_needed) per provider
     population: float | None = None
     municipality: str | None = None
     rules: str = "pre_reform"
@@ -88,6 +89,11 @@ def read_figures(path: str | Path, groups: list[str]) -> Figures:
                 raise ParamError(where, key, "a provider name in the group column (municipality, akasse)")
             fig.fte[key] = _number(value, f"capacity.providers.{key}.fte")
             fig.sources[f"fte.{key}"] = source
+        elif name == "fte_target":
+            if not key:
+                raise ParamError(where, key, "a provider name in the group column (municipality, akasse)")
+            fig.fte_targets[key] = _number(value, f"fte_target.{key}")
+            fig.sources[f"fte_target.{key}"] = source
         elif name == "population":
             fig.population = _number(value, "population")
             if fig.population <= 0:

@@ -8,15 +8,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.experiment.results import atomic_write
+from sim.experiment.results import Results, atomic_write
 from sim.inputs.errors import ParamError
 from sim.inputs.loading import load_params
 from sim.inputs.schema import LoadedParams
+from sim.metrics.stats import mean_ci
 from sim.studies.calibration.check import check_run, compare, corrected, format_comparison, measured
 from sim.studies.calibration.figures import Figures, read_figures
 from sim.studies.calibration.hazards import implied_external_inflows, solve_factors
 from sim.studies.calibration.scenario_file import population_share, scenario_dict, to_toml
 from sim.studies.calibration.targets import Target, group_target
+from sim.studies.calibration.time_use import TimeUseFit, fit_case_work
 
 
 @dataclass
@@ -28,6 +30,8 @@ class Calibration:
     factors: dict[str, tuple[float, float]]
     comparison: pd.DataFrame
     text: str
+    time_use: TimeUseFit | None = None
+    fte_check: pd.DataFrame | None = None  # provider, target, simulated fte_needed (95 % CI) after the fit
 
 
 def calibrate(figures: str | Path, out: str | Path, name: str | None = None, replications: int = 4,
@@ -49,17 +53,44 @@ def calibrate(figures: str | Path, out: str | Path, name: str | None = None, rep
     base_targets = dict(targets)
     factors = _write(base_params, fig, name, targets, base_targets, national_stock, out)
     comparison = pd.DataFrame()
+    fit, fte_check = None, None
     if check:
         first = measured(check_run(out, fig.rules, replications, seed))
         base_targets = corrected(targets, base_targets, first)
         factors = _write(base_params, fig, name, targets, base_targets, national_stock, out)
-        comparison = compare(targets, measured(check_run(out, fig.rules, replications, seed)))
+        second = check_run(out, fig.rules, replications, seed)
+        comparison = compare(targets, measured(second))
+        if fig.fte_targets:
+            fit = fit_case_work(second, fig.fte_targets, load_params(out).scenario)
+            _write(base_params, fig, name, targets, base_targets, national_stock, out, case_work=fit.rates)
+            fte_check = fte_comparison(check_run(out, fig.rules, replications, seed), fig.fte_targets)
     text = format_comparison(comparison, fig, out, replications) if check else f"Wrote {out} (no check run)."
-    return Calibration(out, targets, factors, comparison, text)
+    if fit is not None and fte_check is not None:
+        text += "\n" + format_time_use(fit, fte_check)
+    return Calibration(out, targets, factors, comparison, text, fit, fte_check)
+
+
+def fte_comparison(res: Results, targets: dict[str, float]) -> pd.DataFrame:
+    """Target FTE beside the simulated fte_needed per provider, with 95 % intervals."""
+    rows = []
+    for p, target in targets.items():
+        mean, lo, hi = mean_ci(res.kpi("fte_needed", "all", p).to_numpy())
+        rows.append((p, target, mean, lo, hi, mean / target - 1.0 if target > 0 else float("nan")))
+    return pd.DataFrame(rows, columns=["provider", "target", "simulated", "ci_low", "ci_high", "gap"])
+
+
+def format_time_use(fit: TimeUseFit, check: pd.DataFrame) -> str:
+    lines = [f"Time use: other case work × {fit.factor:.3f}" + (" (clipped to its range)" if fit.clipped else "")
+             + "; FTE target against simulated fte_needed (check run after the fit):"]
+    for r in check.itertuples():
+        lines.append(f"  {r.provider:<14}{r.target:>10,.1f}{r.simulated:>10,.1f}  [{r.ci_low:,.1f}, {r.ci_high:,.1f}]"
+                     f"  {r.gap:+.1%}")
+    return "\n".join(lines)
 
 
 def _write(params: LoadedParams, fig: Figures, name: str, targets: dict[str, Target], base: dict[str, Target],
-           national_stock: float, out: Path) -> dict[str, tuple[float, float]]:
+           national_stock: float, out: Path, case_work: dict[str, float] | None = None
+           ) -> dict[str, tuple[float, float]]:
     """Solve the hazard factors for the baseline targets and write the scenario file atomically."""
     factors = {g: solve_factors(g, params.scenario.groups[g], params.scenario.frailty.variance, base[g].mean_weeks,
                                 base[g].share_to_work) for g in targets}
@@ -67,6 +98,12 @@ def _write(params: LoadedParams, fig: Figures, name: str, targets: dict[str, Tar
     inflows = implied_external_inflows(params, targets, factors,
                                        population_share(params, fig, local_stock, national_stock))
     data = scenario_dict(params, fig, name, factors, targets, inflows, national_stock)
+    if case_work is not None:
+        srcs = ", ".join(f"{p} {fig.sources.get('fte_target.' + p, '')}".strip() for p in fig.fte_targets)
+        data["caseworker_time"] = {"case_work_hours_per_week": {
+            **{g: round(r, 6) for g, r in case_work.items()},
+            "source": f"[A] fitted by `caseload calibrate` to the FTE targets ({srcs}) on the baseline rules "
+                      f"{fig.rules}, a common factor on the national default within 0-1 h per citizen-week"}}
     header = (f"# Calibrated by `caseload calibrate {Path(fig.path).name}` on {dt.date.today()}.\n"
               f"# Stocks and Little's-law inflows from the figures; hazards of the national default scaled per group.")
     out.parent.mkdir(parents=True, exist_ok=True)
