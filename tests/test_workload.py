@@ -167,3 +167,14 @@ def test_fixed_national_work_follows_the_populations_share_not_the_scale():
     rf = next(x for x in p.rule_sets["pre_reform"].work_items if x.id == "rf_casework")
     per_fte = p.scenario.capacity.productive_hours_per_fte_year
     assert w.loc["rf_casework", "fte"] == pytest.approx(rf.stock * 0.01 * 365.25 / 7 * rf.hours / per_fte, rel=1e-12)
+
+
+def test_report_states_the_shares_of_modelled_work_and_the_block(small_run, tmp_path):
+    from sim.output.report import write_report
+
+    small_run.save(tmp_path / "run")
+    html = write_report(tmp_path / "run").read_text(encoding="utf-8")
+    share = float(small_run.summary().query("kpi == 'overhead_share_of_fte' and group == 'all'")["mean"].iloc[0])
+    assert f"{round(100 * (1 - share))} % of the FTE needed is modelled work" in html
+    assert f"; {round(100 * share)} % is the overhead block" in html
+    assert (tmp_path / "run" / "workload.csv").is_file()

@@ -20,7 +20,10 @@ def weekly_measures(rec: Recorder, scenario) -> tuple[np.ndarray, list[str]]:
 
     `stock` is the caseload at the end of the week. Other case work, benefit payments and FTE are
     derived from it (approximations that treat the end-of-week stock as the week's); the KPIs use
-    exact stock days instead. Caseworker hours include other case work, as in the KPIs."""
+    exact stock days instead. Caseworker hours include other case work. Not (yet) week by week: the
+    rule sets' work items, the programmes outside the five groups and the overhead block (issue 11);
+    they are in the KPIs (`fte_needed`) and workload.csv, so the weekly `fte_needed` here is the diary
+    work and other case work only."""
     base = rec.weekly.copy()
     stock = rec.initial_stock[None, :, :] + np.cumsum(base[:, :, :, W_STOCK], axis=0)
     base[:, :, :, W_STOCK] = stock
