@@ -178,3 +178,22 @@ def test_report_states_the_shares_of_modelled_work_and_the_block(small_run, tmp_
     assert f"{round(100 * (1 - share))} % of the FTE needed is modelled work" in html
     assert f"; {round(100 * share)} % is the overhead block" in html
     assert (tmp_path / "run" / "workload.csv").is_file()
+
+
+def test_weekly_fte_needed_holds_the_same_work_as_the_kpi(small_run):
+    """The weekly frame books the work items week by week (citizen-weeks from the end-of-week stock,
+    an approximation) and adds the programmes and the block to group "all": over the run it must come
+    to the KPI's fte_needed within the approximation (2 %), per provider too."""
+    w = small_run.weekly
+    for provider in ("all", "municipality", "akasse"):
+        sel = w[(w.measure == "fte_needed") & (w.group == "all") & (w.provider == provider)]
+        weekly_mean = sel.groupby("replication").value.mean().to_numpy()
+        np.testing.assert_allclose(weekly_mean, small_run.kpi("fte_needed", provider=provider).to_numpy(), rtol=0.02)
+    # the rule-set items alone, summed over the weeks, against workload.csv (exact for event triggers)
+    wl = small_run.workload
+    items = set(wl.item) - {"talk", "offer_admin", "clarification", "other_case_work"}
+    items -= {i for i in items if i.startswith("overhead_")} | set(wl[wl.group == "programmes"].item)
+    per_rep = wl[wl.item.isin(items)].groupby("replication").hours.sum().to_numpy()
+    weekly_items = w[(w.measure == "work_item_hours") & (w.group == "all") & (w.provider == "all")]
+    years = 365 / 365.25
+    np.testing.assert_allclose(weekly_items.groupby("replication").value.sum().to_numpy() / years, per_rep, rtol=0.02)

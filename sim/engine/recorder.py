@@ -22,8 +22,9 @@ SIX_MONTHS = 182.0
 
 # Weekly measures recorded per (week, group, provider).
 WEEKLY = ("entries", "exits", "exits_work", "talks_held", "offers_started", "clarifications",
-          "caseworker_hours", "stock_delta", "offer_dkk")
-W_ENTRIES, W_EXITS, W_EXITS_WORK, W_TALKS, W_OFFERS, W_CLARIF, W_HOURS, W_STOCK, W_OFFER_DKK = range(len(WEEKLY))
+          "caseworker_hours", "stock_delta", "offer_dkk", "moves_in", "exits_external", "exits_other")
+(W_ENTRIES, W_EXITS, W_EXITS_WORK, W_TALKS, W_OFFERS, W_CLARIF, W_HOURS, W_STOCK, W_OFFER_DKK,
+ W_MOVES_IN, W_EXITS_EXTERNAL, W_EXITS_OTHER) = range(len(WEEKLY))
 WEEKS_PER_YEAR = 365.25 / 7.0
 
 # Trigger events of the work items (sim.inputs.rules.TRIGGERS), counted per (rule period, group,
@@ -122,6 +123,7 @@ class Recorder:
         self._trigger(T_START, t, g, p)
         if not external:
             self._trigger(T_MOVE, t, g, p)
+            self._weekly[i + W_MOVES_IN] += 1
         h = self.horizon_days
         if t <= h - THREE_MONTHS:
             self._c["n3"][g] += 1
@@ -145,8 +147,10 @@ class Recorder:
         if external:
             c["exited_external"][g] += 1
             self._trigger(T_EXIT, t, g, p)
+            self._weekly[i + W_EXITS_EXTERNAL] += 1
             if not to_work:
                 self._trigger(T_EXIT_OTHER, t, g, p)
+                self._weekly[i + W_EXITS_OTHER] += 1
         self._weekly[i + W_EXITS] += 1
         self._weekly[i + W_STOCK] -= 1
         dur = t - spell_start

@@ -62,7 +62,7 @@ def run_replication(params: LoadedParams, replication: int, seed: int) -> Replic
     rec = model.run()
     plan = work_plan(params)
     kpis = kpi_frame(rec, replication, params.scenario, plan)
-    weekly = weekly_frame(rec, replication, params.scenario)
+    weekly = weekly_frame(rec, replication, params.scenario, plan)
     workload = workload_frame(rec, replication, params.scenario, plan)
     stats_ = {"replication": replication, "wall_s": time.perf_counter() - t0, "wakes": model.events,
               "processes": model.n_processes, "timeouts": model.n_timeouts, "initial": int(rec.c["start"].sum()),

@@ -9,35 +9,93 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.engine.recorder import W_HOURS, W_STOCK, WEEKLY, WEEKS_PER_YEAR, Recorder
+from sim.engine.recorder import (
+    W_CLARIF,
+    W_ENTRIES,
+    W_EXITS_EXTERNAL,
+    W_EXITS_OTHER,
+    W_HOURS,
+    W_MOVES_IN,
+    W_OFFERS,
+    W_STOCK,
+    W_TALKS,
+    WEEKLY,
+    WEEKS_PER_YEAR,
+    Recorder,
+)
 from sim.metrics.kpis import per_group
+from sim.metrics.workload import WorkPlan, national_share
 
-DERIVED = ("case_work_hours", "fte_needed", "benefit_dkk")
+DERIVED = ("diary_hours", "case_work_hours", "work_item_hours", "fte_needed", "benefit_dkk")
+
+# the weekly count each trigger of a work item is booked on (citizen-weeks: the end-of-week stock)
+_WEEKLY_TRIGGER = {"talk": W_TALKS, "spell_start": W_ENTRIES, "offer": W_OFFERS, "group_change": W_MOVES_IN,
+                   "exit": W_EXITS_EXTERNAL, "exit_other": W_EXITS_OTHER, "clarification": W_CLARIF}
 
 
-def weekly_measures(rec: Recorder, scenario) -> tuple[np.ndarray, list[str]]:
-    """(week, group, provider, measure) values and the measure names.
+def _item_hours(rec: Recorder, base: np.ndarray, stock: np.ndarray, plan: WorkPlan | None) -> np.ndarray:
+    """The rule sets' work items per (week, group, provider), each week under the rule set in force
+    on its first day (programme items are not in a group: see _fixed_hours)."""
+    out = np.zeros(stock.shape)
+    if plan is None:
+        return out
+    for w in range(rec.n_weeks):
+        for item in plan.periods[min(rec.period(7.0 * w), len(plan.periods) - 1)]:
+            if item.trigger == "programme_week":
+                continue
+            if item.trigger in ("citizen_week", "availability_case"):
+                n = stock[w] * (item.rate_per_citizen_week if item.trigger == "availability_case" else 1.0)
+            else:
+                n = base[w, :, :, _WEEKLY_TRIGGER[item.trigger]]
+            per = np.array([[item.hours_for(g) * item.share * item.applies(g, p) for p in rec.providers]
+                            for g in rec.groups])
+            out[w] += n * per
+    return out
 
-    `stock` is the caseload at the end of the week. Other case work, benefit payments and FTE are
-    derived from it (approximations that treat the end-of-week stock as the week's); the KPIs use
-    exact stock days instead. Caseworker hours include other case work. Not (yet) week by week: the
-    rule sets' work items, the programmes outside the five groups and the overhead block (issue 11);
-    they are in the KPIs (`fte_needed`) and workload.csv, so the weekly `fte_needed` here is the diary
-    work and other case work only."""
+
+def _fixed_hours(rec: Recorder, scenario, plan: WorkPlan | None, modelled: np.ndarray) -> np.ndarray:
+    """Per (week, provider): the programme items and the overhead block, which belong to no group."""
+    share = national_share(scenario)
+    out = np.zeros((rec.n_weeks, len(rec.providers)))
+    if plan is not None:
+        for w in range(rec.n_weeks):
+            for item in plan.periods[min(rec.period(7.0 * w), len(plan.periods) - 1)]:
+                if item.trigger == "programme_week":
+                    out[w, rec.providers.index(str(item.provider))] += item.stock * share * item.hours * item.share
+    oh = getattr(scenario, "overhead", None)
+    if oh is not None and oh.provider in rec.providers:
+        i = rec.providers.index(oh.provider)
+        weekly_fte_hours = scenario.capacity.productive_hours_per_fte_year / WEEKS_PER_YEAR
+        out[:, i] += ((oh.management_share + oh.administration_share) * (modelled[:, i] + out[:, i])
+                      + (oh.employer_service_fte + oh.other_groups_fte) * share * weekly_fte_hours)
+    return out
+
+
+def weekly_measures(rec: Recorder, scenario, plan: WorkPlan | None = None) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """(week, group, provider, measure) values, the measure names, and the hours per (week,
+    provider) that belong to no group (the programmes and the overhead block).
+
+    `stock` is the caseload at the end of the week. Other case work, the work items booked on
+    citizen-weeks, benefit payments and FTE are derived from it (approximations that treat the
+    end-of-week stock as the week's); the KPIs use exact stock days instead. Caseworker hours include
+    other case work and the work items, as in the KPIs."""
     base = rec.weekly.copy()
     stock = rec.initial_stock[None, :, :] + np.cumsum(base[:, :, :, W_STOCK], axis=0)
     base[:, :, :, W_STOCK] = stock
     case_rate = per_group(rec.groups, scenario.caseworker_time.case_work_hours_per_week, 0.0)
     benefit_rate = per_group(rec.groups, scenario.money.benefit_dkk_per_week)
     case_work = stock * case_rate[None, :, None]
-    hours = base[:, :, :, W_HOURS] + case_work
+    items = _item_hours(rec, base, stock, plan)
+    diary = base[:, :, :, W_HOURS].copy()  # the booked tasks (talks, offers, clarifications)
+    hours = diary + case_work + items
     fte = hours * WEEKS_PER_YEAR / scenario.capacity.productive_hours_per_fte_year
     benefit = stock * benefit_rate[None, :, None]
     base[:, :, :, W_HOURS] = hours
-    arr = np.concatenate([base, case_work[..., None], fte[..., None], benefit[..., None]], axis=3)
+    arr = np.concatenate([base, diary[..., None], case_work[..., None], items[..., None], fte[..., None],
+                          benefit[..., None]], axis=3)
     names = list(WEEKLY) + list(DERIVED)
     names[W_STOCK] = "stock"
-    return arr, names
+    return arr, names, _fixed_hours(rec, scenario, plan, hours.sum(axis=1))
 
 
 def with_totals(arr: np.ndarray) -> np.ndarray:
@@ -51,11 +109,16 @@ def with_totals(arr: np.ndarray) -> np.ndarray:
     return full
 
 
-def weekly_frame(rec: Recorder, replication: int, scenario) -> pd.DataFrame:
+def weekly_frame(rec: Recorder, replication: int, scenario, plan: WorkPlan | None = None) -> pd.DataFrame:
     """Weekly measures per group and provider, with "all" aggregates, in long form:
-    replication, week, group, provider, measure, value."""
-    arr, names = weekly_measures(rec, scenario)
+    replication, week, group, provider, measure, value. The programmes and the overhead block belong
+    to no group: they are in the caseworker hours and FTE of group "all" only, as in the KPIs."""
+    arr, names, fixed = weekly_measures(rec, scenario, plan)
     full = with_totals(arr)
+    per_fte = WEEKS_PER_YEAR / scenario.capacity.productive_hours_per_fte_year
+    for k, factor in ((names.index("caseworker_hours"), 1.0), (names.index("fte_needed"), per_fte)):
+        full[:, -1, :-1, k] += fixed * factor
+        full[:, -1, -1, k] += fixed.sum(axis=1) * factor
     groups = rec.groups + ["all"]
     providers = rec.providers + ["all"]
     w, g, p, m = np.meshgrid(np.arange(rec.n_weeks), np.arange(len(groups)), np.arange(len(providers)),

@@ -32,6 +32,8 @@ def booked_hours_per_year(res: Results, provider: str, years: float) -> float:
     if sel.empty or "caseworker_hours" not in set(sel.measure):
         return mean_kpi(res, "caseworker_hours_per_year", "all", provider)
     per = sel.pivot_table(index="replication", columns="measure", values="value", aggfunc="sum")
+    if "diary_hours" in per:  # since issue 11 caseworker_hours also holds the work items and the block
+        return float(per["diary_hours"].mean()) / years
     booked = per["caseworker_hours"] - (per["case_work_hours"] if "case_work_hours" in per else 0.0)
     return float(booked.mean()) / years
 
