@@ -84,13 +84,16 @@ def test_sick_listed_reform_2027_short_absence_not_called_others_by_week_8():
         assert len(row.talks) == 1 and row.talks[0][0] <= 56.0
 
 
-def test_sick_listed_pre_reform_four_follow_ups_first_by_week_8_for_everyone():
+def test_sick_listed_pre_reform_four_follow_ups_one_for_uncomplicated_cases_with_a_job():
+    """Sygedagpengeloven § 13 b: 4 follow-ups in 6 months, the first by week 8; since 2025 (the
+    agreement of 14 Mar 2024, inside pre_reform) one talk for uncomplicated cases with a job, which
+    the model's short-absence sick-listed stand for."""
     extra = {"groups.sygemeldt.on_request_talks_per_month": 0.0}
     p = sim.load_params(overrides=only_group("sygemeldt", 300.0, "pre_reform", years=1.0, **extra))
     df = _new(spells(p)[0])
-    assert df.short_absence.any()
+    assert df.short_absence.any() and (~df.short_absence).any()
     for row in df.itertuples():
-        assert len([d for d, _ in row.talks if d <= 182.0]) == 4
+        assert len([d for d, _ in row.talks if d <= 182.0]) == (1 if row.short_absence else 4)
         assert min(d for d, _ in row.talks) <= 56.0
         lead = p.scenario.planning.clarification_lead_days
         assert any(154.0 - lead <= d <= 154.0 for d in row.clarifications)  # week 22

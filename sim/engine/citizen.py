@@ -122,11 +122,14 @@ def spell_record(c: Citizen, end: float, dest: str | None) -> dict[str, Any]:
 
 
 def applies(c: Citizen, applies_to: str) -> bool:
-    """Whether a rule's `applies_to` ("all", "under_30", "over_30", "not_short_absence") covers `c`."""
+    """Whether a rule's `applies_to` ("all", "under_30", "over_30", "short_absence", "not_short_absence")
+    covers `c`."""
     if applies_to == "all":
         return True
     if applies_to == "under_30":
         return c.under_30
     if applies_to == "over_30":
         return not c.under_30
+    if applies_to == "short_absence":
+        return c.short_absence
     return not c.short_absence  # "not_short_absence"

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from sim.inputs.errors import ParamError
 
-AppliesTo = Literal["all", "under_30", "over_30", "not_short_absence"]
+AppliesTo = Literal["all", "under_30", "over_30", "short_absence", "not_short_absence"]
 
 CURRENT_PROVIDER = "caseload"
 """A keyword of the rule-set language, not a provider: a talk block whose `provider` is
