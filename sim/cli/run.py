@@ -10,6 +10,7 @@ import pandas as pd
 
 from sim._version import __version__
 from sim.cli.options import load_scenario
+from sim.experiment.results import RUN_MARKER, check_replaceable
 from sim.experiment.runner import run
 from sim.inputs.arguments import parse_replications, parse_seed, parse_workers
 from sim.inputs.files import check_output_folder
@@ -52,6 +53,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     seed, workers = parse_seed(args.seed), parse_workers(args.workers)
     out = check_output_folder(args.out)
     params = load_scenario(args.params, args.set)
+    check_replaceable(out, RUN_MARKER)
     print(f"caseload-sim {__version__}: {params.scenario.name} | rules {params.scenario.rules} | "
           f"scale {params.scenario.scale:g} | {params.scenario.years:g} years from {params.scenario.start_date} | "
           f"{n} replications, seed {seed}", flush=True)
@@ -59,7 +61,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     results = run(params, replications=n, seed=seed, workers=workers)
     results.provenance["wall_time_s"] = round(time.perf_counter() - t0, 3)
     results.provenance["command"] = " ".join(sys.argv)
-    results.save(out)
+    results.save(out)  # staged: the folder is replaced only once every file is written
     which = args.params or "the national default"
     print(format_summary(results.summary(), params.scenario.scale))
     warmup = results.provenance.get("warmup") or {}
@@ -90,7 +92,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="override a parameter")
     r.add_argument("--replications", default="5", help="number of replications (default 5)")
     r.add_argument("--seed", default="1", help="a whole number >= 0 (default 1)")
-    r.add_argument("--out", default="results/latest", help="output folder (default results/latest)")
+    r.add_argument("--out", default="results/latest",
+                   help="output folder (default results/latest); an earlier run folder there is replaced whole, "
+                        "once the new one is complete")
     r.add_argument("--workers", default=None, help="local processes (default: all cores)")
     r.set_defaults(func=cmd_run)
     v = sub.add_parser("validate", help="check a scenario file; exit 2 naming the bad field")

@@ -4,11 +4,20 @@ Charts and reports take their numbers only from the files `caseload run --out DI
 a live simulation, so that a picture on a slide can always be traced back to one folder. Files added
 to the run folder later (weekly.parquet, compliance.csv) are optional here: an older run still loads,
 and each chart or section whose inputs are missing is skipped rather than filled in.
+
+run.json lists the files it vouches for with their SHA-256 and size ("files"); a folder whose
+listed files are missing or differ is refused in one line naming the file, so the numbers of one
+run are never labelled with the seed of another (a write that failed part-way, a file copied in by
+hand). Files not listed (charts/, report.html written later) are not checked. Folders written before
+the hashes existed have no "files" entry and load silently as before: refusing them would strand
+every earlier result, and a note on each chart would be noise one can act on only by re-running.
+The check guards against accidents, not against someone who edits run.json as well.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 import json
 import math
 from collections.abc import Sequence
@@ -19,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.experiment.results import MANIFEST_KEY, file_digest
 from sim.inputs.errors import ParamError
 from sim.output.labels import label
 
@@ -105,6 +115,7 @@ META_SHAPE: dict[str, Any] = {
     "scenario": str, "seed": int, "replications": int, "version": str, "params_hash": str,
     "scale": "positive", "years": "positive", "start_date": "date",
     "assumptions": {"*": str},
+    MANIFEST_KEY: {"*": {"sha256": str, "bytes": int}},
     "legal_thresholds": [{"kpi": str, "group": str, "threshold": "number", "source": str, "rule_set": str}],
     "params": {"description": str, "scale": "positive", "years": "positive", "start_date": "date",
                "capacity": {"productive_hours_per_fte_year": "positive"},
@@ -156,9 +167,29 @@ def _read_meta(path: Path) -> dict[str, Any]:
     return meta
 
 
+def _check_files(path: Path, meta: dict[str, Any]) -> None:
+    """Every file run.json lists is there, with the size and SHA-256 it records."""
+    for name, entry in (meta.get(MANIFEST_KEY) or {}).items():
+        if not isinstance(entry.get("sha256"), str) or not isinstance(entry.get("bytes"), int):
+            raise _bad_run(path, f"run.json {MANIFEST_KEY}.{name} lacks sha256 or bytes")
+        if Path(name).name != name or name in ("", ".", ".."):
+            raise _bad_run(path, f"run.json lists {name!r}, not a file name in the folder")
+        file = path / name
+        if not file.is_file():
+            raise _bad_run(path, f"{name} is listed in run.json but missing")
+        try:
+            digest, size = file_digest(file)
+        except OSError as exc:
+            raise _bad_run(path, f"{name} unreadable: {exc.strerror or exc}") from None
+        if size != entry["bytes"] or not hmac.compare_digest(digest, entry["sha256"].lower()):
+            raise _bad_run(path, f"{name} is not the file run.json records (its size or SHA-256 differs): changed "
+                                 "after the run, or left from another one")
+
+
 def load_run(run_dir: str | Path) -> Run:
     """Read run.json and summary.csv (required) and weekly.parquet, compliance.csv (optional).
-    A missing, binary, truncated or otherwise corrupt file is a ParamError naming the file."""
+    A missing, binary, truncated or otherwise corrupt file, or one that differs from what run.json
+    records, is a ParamError naming the file."""
     path = Path(run_dir)
     if not _exists(path):
         raise _bad_run(path, "no such folder")
@@ -167,6 +198,7 @@ def load_run(run_dir: str | Path) -> Run:
     if not (path / "run.json").is_file() or not (path / "summary.csv").is_file():
         raise _bad_run(path, "run.json and summary.csv are missing")
     meta = _read_meta(path)
+    _check_files(path, meta)
     run = Run(path=path, meta=meta, summary=_read_csv(path / "summary.csv", SUMMARY_NEEDS, path, SUMMARY_NUMBERS))
     if (path / "weekly.parquet").is_file():
         run.weekly = _read_weekly(path / "weekly.parquet", path)
