@@ -5,11 +5,28 @@ from __future__ import annotations
 import argparse
 import sys
 
+from sim.cli.options import check_scenario
 from sim.experiment import bench
+from sim.inputs.errors import ParamError
+
+
+def _check_sizes(args: argparse.Namespace) -> None:
+    """The scales and years the benchmark will run, validated as scenarios before any is measured
+    (a bad one would otherwise fail inside a child process)."""
+    if not 1 <= args.sweep_replications <= 1000:
+        raise ParamError("--sweep-replications", args.sweep_replications, "a whole number from 1 to 1000")
+    sweep_scale = args.sweep_scale if args.sweep_scale is not None else args.scale / 4
+    for field, scale in (("--scale", args.scale), ("--sweep-scale", sweep_scale)):
+        try:
+            check_scenario(bench.bench_params(scale, args.years))
+        except ParamError as exc:
+            name = {"scale": field, "years": "--years"}.get(exc.field, exc.field)
+            raise ParamError(name, exc.value, exc.allowed) from None
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
     """Measure, reporting progress on stderr, and print the table (or JSON)."""
+    _check_sizes(args)
 
     def say(text: str) -> None:
         print(f"bench: {text}", file=sys.stderr, flush=True)

@@ -5,13 +5,17 @@ from __future__ import annotations
 import argparse
 
 from sim.cli.options import whole_replications
-from sim.studies.calibration import calibrate
+from sim.inputs.arguments import parse_seed
+from sim.studies.calibration import calibrate, check_out
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    """Write the calibrated scenario, check it by simulation and print target against simulated."""
+    """Write the calibrated scenario, check it by simulation and print target against simulated.
+    The output file is checked first and replaced only once the new scenario is complete."""
     n = whole_replications(args.replications, 1, " for calibrate")
-    result = calibrate(args.figures, args.out, name=args.name, replications=n, seed=args.seed)
+    seed = parse_seed(args.seed)
+    check_out(args.out, args.figures)
+    result = calibrate(args.figures, args.out, name=args.name, replications=n, seed=seed)
     print(result.text)
     return 0
 
@@ -20,8 +24,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add this command group's subcommands to the `caseload` parser."""
     ca = sub.add_parser("calibrate", help="write a scenario matching a municipality's own figures")
     ca.add_argument("figures", help="CSV of figures per group (see params/calibration_example.csv)")
-    ca.add_argument("--out", required=True, help="scenario TOML to write, e.g. params/odense.toml")
+    ca.add_argument("--out", required=True,
+                    help="scenario TOML to write, e.g. params/odense.toml (replaced only when complete)")
     ca.add_argument("--name", default=None)
-    ca.add_argument("--replications", default="4")
-    ca.add_argument("--seed", type=int, default=1)
+    ca.add_argument("--replications", default="4", help="a whole number >= 1 (default 4)")
+    ca.add_argument("--seed", default="1", help="a whole number >= 0 (default 1)")
     ca.set_defaults(func=cmd_calibrate)

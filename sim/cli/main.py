@@ -1,35 +1,108 @@
 """The `caseload` command line: one parser, one module per command group, one error policy.
 
-Bad input ends with exit code 2 and one line naming the field, the value and what is allowed;
-no traceback.
+Exit codes:
+- 0 done;
+- 1 done, but the answer is "no" (`staff` found no staffing that meets the targets), or the system
+  refused something the input could not foresee (a full disk): one line;
+- 2 bad input: one line on stderr naming the field, the value and what is allowed, no traceback.
+  Every command checks its inputs and its output path before it simulates anything;
+- 3 (`caseload sweep`) some tasks failed;
+- 70 an internal error (a bug): one line that says how to report it; the traceback is printed
+  too with ``--debug`` (or CASELOAD_DEBUG=1);
+- 130 interrupted (Ctrl-C): one line.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import traceback
+from typing import NoReturn
 
+from sim._version import __version__
 from sim.cli import bench, calibrate, compare, reports, run, staff, sweep, validation
-from sim.inputs.errors import ParamError
+from sim.inputs.errors import ParamError, one_line
 
 COMMAND_GROUPS = (run, bench, staff, reports, compare, sweep, calibrate, validation)
+EXIT_BAD_INPUT = 2
+EXIT_SYSTEM = 1
+EXIT_INTERNAL = 70
+EXIT_INTERRUPTED = 130
+
+
+class UsageError(Exception):
+    """A command line argparse cannot parse, as one line (argparse would print its usage too)."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: the usage block is one `--help` away, and a script that reads
+    stderr gets the one line that matters."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message} (see `{self.prog} --help`)")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="caseload", description="Caseload simulation of the Danish employment reform.")
-    sub = ap.add_subparsers(dest="command", required=True)
+    ap = Parser(prog="caseload", description="Caseload simulation of the Danish employment reform.",
+                epilog="Exit codes: 0 done; 1 done but the answer is no (staff), or the system refused (e.g. a full "
+                       "disk); 2 bad input, named in one line; 3 a sweep with failed tasks; 70 internal error (a bug: "
+                       "please report it); 130 interrupted.")
+    ap.add_argument("--version", action="version", version=f"caseload-sim {__version__}")
+    ap.add_argument("--debug", action="store_true",
+                    help="on an internal error, print the traceback (also CASELOAD_DEBUG=1)")
+    sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for group in COMMAND_GROUPS:
         group.register(sub)
     return ap
 
 
+def _say(text: str) -> None:
+    print(one_line(text), file=sys.stderr, flush=True)
+
+
+def _internal_error(exc: BaseException, debug: bool) -> int:
+    """A bug, not the user's input: the traceback when asked for, and how to report it."""
+    if debug:
+        traceback.print_exception(exc, file=sys.stderr)
+    _say(f"internal error: {type(exc).__name__}: {exc} -- this is a bug in caseload-sim {__version__}, not in "
+         "your input; please report it with the command line"
+         + (" and the traceback above" if debug else " and the output of the same command with --debug"))
+    return EXIT_INTERNAL
+
+
+def _system_error(exc: OSError) -> int:
+    where = f": {exc.filename}" if exc.filename else ""
+    _say(f"error: could not complete: {exc.strerror or exc}{where}")
+    return EXIT_SYSTEM
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Parse, run the command, and turn every way it can end into an exit code and at most one
+    line on stderr (plus a traceback for internal errors with --debug)."""
+    debug = os.environ.get("CASELOAD_DEBUG", "") not in ("", "0")
+    try:
+        args = build_parser().parse_args(argv)
+    except UsageError as exc:
+        _say(f"error: {exc}")
+        return EXIT_BAD_INPUT
+    except SystemExit as exc:  # --help and --version
+        return exc.code if isinstance(exc.code, int) else 0
+    debug = debug or args.debug
     try:
         return args.func(args)
     except ParamError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        _say(f"error: {exc}")
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        _say("interrupted")
+        return EXIT_INTERRUPTED
+    except OSError as exc:
+        if debug:
+            traceback.print_exception(exc, file=sys.stderr)
+        return _system_error(exc)
+    except Exception as exc:  # noqa: BLE001 - every other exception is a bug: say how to report it
+        return _internal_error(exc, debug)
 
 
 if __name__ == "__main__":

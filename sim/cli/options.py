@@ -1,9 +1,16 @@
-"""Command-line values shared by several commands, on top of :mod:`sim.inputs.arguments`."""
+"""Command-line values shared by several commands, on top of :mod:`sim.inputs.arguments`, and the
+one way a command loads its scenario: validated, then checked the way the simulation would check
+it on its first day, so that a bad scenario fails in a second, not inside a worker process."""
 
 from __future__ import annotations
 
-from sim.inputs.arguments import parse_replications
+from pathlib import Path
+
+from sim.engine.population import external_inflows, spell_distributions
+from sim.inputs.arguments import parse_overrides, parse_replications
 from sim.inputs.errors import ParamError
+from sim.inputs.loading import load_params
+from sim.inputs.schema import LoadedParams
 
 
 def whole_replications(text: str | int, minimum: int, why: str = "") -> int:
@@ -15,5 +22,18 @@ def whole_replications(text: str | int, minimum: int, why: str = "") -> int:
     except ParamError:
         n = None
     if not isinstance(n, int) or n < minimum:
-        raise ParamError("--replications", text, f"a whole number >= {minimum}{why}")
+        auto = " (auto is only for `caseload run`)" if n == "auto" else ""
+        raise ParamError("--replications", text, f"a whole number >= {minimum}{why}{auto}")
     return n
+
+
+def check_scenario(params: LoadedParams) -> LoadedParams:
+    """What the model checks when it starts, done before any simulation: the groups' stocks can
+    hold what the other groups send into them (a ParamError naming the group otherwise)."""
+    external_inflows(params.scenario.groups, spell_distributions(params.scenario))
+    return params
+
+
+def load_scenario(path: str | Path | None, set_pairs: list[str] | None) -> LoadedParams:
+    """The scenario a command runs: PARAMS with the ``--set`` overrides, validated and checked."""
+    return check_scenario(load_params(path, parse_overrides(set_pairs)))

@@ -9,13 +9,25 @@ inside the commands because matplotlib and seaborn take about a second to load, 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from sim.inputs.arguments import parse_overrides
+from sim.inputs.files import check_output_file, check_output_folder
 from sim.inputs.loading import load_params
+
+
+def _default_target(run_dir: str, name: str, folder: bool = False) -> None:
+    """Check the default output inside an existing run folder (a missing folder is load_run's error)."""
+    if Path(run_dir).is_dir():
+        (check_output_folder if folder else check_output_file)(Path(run_dir) / name, "run_dir")
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     """`caseload report RUN_DIR [--lang en|da] [--out FILE]`."""
+    if args.out is not None:
+        check_output_file(args.out)
+    else:
+        _default_target(args.run_dir, "report.html" if args.lang == "en" else f"report_{args.lang}.html")
     from sim.output.report import write_report
 
     path = write_report(args.run_dir, args.lang, args.out)
@@ -25,6 +37,10 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_charts(args: argparse.Namespace) -> int:
     """`caseload charts RUN_DIR [RUN_DIR ...] [--lang en|da] [--out DIR]`: default folder RUN_DIR/charts."""
+    if args.out is not None:
+        check_output_folder(args.out)
+    else:
+        _default_target(args.run_dirs[0], "charts", folder=True)
     from sim.output.charts import write_chart_pack
 
     files = write_chart_pack(args.run_dirs, args.out, args.lang)
@@ -34,10 +50,15 @@ def cmd_charts(args: argparse.Namespace) -> int:
 
 
 def cmd_describe(args: argparse.Namespace) -> int:
-    """`caseload describe [PARAMS] [--set PATH=VALUE ...] [--out FILE|DIR]`: print or write the description."""
+    """`caseload describe [PARAMS] [--set PATH=VALUE ...] [--out FILE|DIR]`: print or write the description.
+    A folder (or a name without suffix) gets model_description.md inside it."""
+    if args.out is not None:
+        out = Path(args.out)
+        is_folder = bool(str(args.out).strip()) and (out.is_dir() or not out.suffix)
+        (check_output_folder if is_folder else check_output_file)(args.out)
+    params = load_params(args.params, parse_overrides(args.set))
     from sim.output.describe import describe, write_description
 
-    params = load_params(args.params, parse_overrides(args.set))
     if args.out is None:
         print(describe(params))
         return 0

@@ -5,14 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
 import pandas as pd
 
 from sim._version import __version__
+from sim.cli.options import load_scenario
+from sim.experiment.results import RUN_MARKER, check_replaceable
 from sim.experiment.runner import run
-from sim.inputs.arguments import parse_overrides, parse_replications
-from sim.inputs.loading import load_params
+from sim.inputs.arguments import parse_replications, parse_seed, parse_workers
+from sim.inputs.files import check_output_folder
 
 HEADLINE_KPIS = [
     "persons_start", "persons_arrived", "persons_exited", "persons_in_stock_end", "stock_mean",
@@ -46,19 +47,21 @@ def format_summary(summary: pd.DataFrame, scale: float) -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Run the scenario, save the result folder and print the KPI table with the warm-up verdict."""
-    overrides = parse_overrides(args.set)
-    params = load_params(args.params, overrides)
+    """Run the scenario, save the result folder and print the KPI table with the warm-up verdict.
+    Every argument and the output folder are checked before the first replication starts."""
     n = parse_replications(args.replications)
-    out = Path(args.out)
+    seed, workers = parse_seed(args.seed), parse_workers(args.workers)
+    out = check_output_folder(args.out)
+    params = load_scenario(args.params, args.set)
+    check_replaceable(out, RUN_MARKER)
     print(f"caseload-sim {__version__}: {params.scenario.name} | rules {params.scenario.rules} | "
           f"scale {params.scenario.scale:g} | {params.scenario.years:g} years from {params.scenario.start_date} | "
-          f"{n} replications, seed {args.seed}", flush=True)
+          f"{n} replications, seed {seed}", flush=True)
     t0 = time.perf_counter()
-    results = run(params, replications=n, seed=args.seed, workers=args.workers)
+    results = run(params, replications=n, seed=seed, workers=workers)
     results.provenance["wall_time_s"] = round(time.perf_counter() - t0, 3)
     results.provenance["command"] = " ".join(sys.argv)
-    results.save(out)
+    results.save(out)  # staged: the folder is replaced only once every file is written
     which = args.params or "the national default"
     print(format_summary(results.summary(), params.scenario.scale))
     warmup = results.provenance.get("warmup") or {}
@@ -75,8 +78,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Load and validate a scenario; a bad field ends with exit code 2 (see main)."""
-    params = load_params(args.params, parse_overrides(args.set))
+    """Load and validate a scenario, with the checks the model makes when it starts; a bad field
+    ends with exit code 2 (see main)."""
+    params = load_scenario(args.params, args.set)
     print(f"ok: {params.scenario.name} (params hash {params.params_hash})")
     return 0
 
@@ -87,9 +91,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.add_argument("params", nargs="?", default=None, help="scenario TOML file (default: the national default)")
     r.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="override a parameter")
     r.add_argument("--replications", default="5", help="number of replications (default 5)")
-    r.add_argument("--seed", type=int, default=1)
-    r.add_argument("--out", default="results/latest", help="output folder (default results/latest)")
-    r.add_argument("--workers", type=int, default=None, help="local processes (default: all cores)")
+    r.add_argument("--seed", default="1", help="a whole number >= 0 (default 1)")
+    r.add_argument("--out", default="results/latest",
+                   help="output folder (default results/latest); an earlier run folder there is replaced whole, "
+                        "once the new one is complete")
+    r.add_argument("--workers", default=None, help="local processes (default: all cores)")
     r.set_defaults(func=cmd_run)
     v = sub.add_parser("validate", help="check a scenario file; exit 2 naming the bad field")
     v.add_argument("params")

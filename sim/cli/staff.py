@@ -5,11 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
-from sim.cli.options import whole_replications
-from sim.inputs.arguments import parse_overrides
-from sim.inputs.loading import load_params
+from sim.cli.options import load_scenario, whole_replications
+from sim.inputs.arguments import parse_seed, parse_workers
+from sim.inputs.files import check_output_folder
 from sim.studies.staffing import Candidate, find_staffing, format_result, parse_targets, write_outputs
 
 
@@ -22,34 +21,37 @@ def _say(c: Candidate) -> None:
 
 
 def cmd_staff(args: argparse.Namespace) -> int:
-    """Parse, search, print, write; 0 when a staffing meets the targets, 1 if none."""
-    params = load_params(args.params, parse_overrides(args.set))
-    targets = parse_targets(args.target, list(params.scenario.groups))
+    """Parse, search, print, write; 0 when a staffing meets the targets, 1 if none. Arguments and
+    the output folder are checked before the first candidate is simulated."""
     n = whole_replications(args.replications, 2, ": a target is judged on a confidence interval")
+    seed, workers = parse_seed(args.seed), parse_workers(args.workers)
+    out = None if args.out is None else check_output_folder(args.out)
+    params = load_scenario(args.params, args.set)
+    targets = parse_targets(args.target, list(params.scenario.groups))
     sc = params.scenario
     print(f"caseload staff: {sc.name} | scale {sc.scale:g} | {sc.years:g} years | "
-          f"{n} replications, seed {args.seed} | targets: {', '.join(t.label for t in targets)}", flush=True)
+          f"{n} replications, seed {seed} | targets: {', '.join(t.label for t in targets)}", flush=True)
     t0 = time.perf_counter()
-    result = find_staffing(params, targets, n, args.seed, args.workers, progress=_say)
+    result = find_staffing(params, targets, n, seed, workers, progress=_say)
     wall = time.perf_counter() - t0
     print(format_result(result, wall))
-    if args.out:
+    if out is not None:
         extra = {"wall_time_s": round(wall, 3), "command": " ".join(sys.argv), "params_hash": params.params_hash,
                  "scenario": params.scenario.name, "params_file": params.origin}
-        write_outputs(result, Path(args.out), extra)
-        print(f"Wrote {args.out}/staffing.csv and staffing.json.")
+        write_outputs(result, out, extra)
+        print(f"Wrote {out}/staffing.csv and staffing.json.")
     return 0 if result.feasible else 1
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add this command group's subcommands to the `caseload` parser."""
-    s = sub.add_parser("staff", help="smallest caseworker FTE per provider whose lower 95 % bound meets targets")
+    s = sub.add_parser("staff", help="smallest caseworker FTE per provider whose lower 95 %% bound meets targets")
     s.add_argument("params", nargs="?", default=None, help="scenario TOML file (default: the national default)")
     s.add_argument("--target", action="append", default=[], metavar="KPI>=VALUE",
                    help="e.g. first_talk_on_time>=0.95 or talk_coverage_6m[jobparat]>=0.75 (repeatable)")
     s.add_argument("--set", action="append", default=[], metavar="PATH=VALUE")
-    s.add_argument("--replications", default="10")
-    s.add_argument("--seed", type=int, default=1)
-    s.add_argument("--workers", type=int, default=None)
+    s.add_argument("--replications", default="10", help="a whole number >= 2 (default 10)")
+    s.add_argument("--seed", default="1", help="a whole number >= 0 (default 1)")
+    s.add_argument("--workers", default=None, help="local processes (default: all cores)")
     s.add_argument("--out", default=None, help="folder for staffing.csv (optional)")
     s.set_defaults(func=cmd_staff)

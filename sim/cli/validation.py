@@ -5,30 +5,42 @@ from __future__ import annotations
 import argparse
 
 from sim._version import __version__
-from sim.cli.options import whole_replications
+from sim.cli.options import check_scenario, whole_replications
+from sim.experiment.results import check_replaceable, staged_folder
+from sim.inputs.arguments import parse_seed, parse_workers
+from sim.inputs.files import check_output_folder
 from sim.output.validation_chart import write_validation_chart
-from sim.studies.validation import format_validation, run_validation
+from sim.studies.validation import VALIDATION_MARKER, format_validation, run_validation, validation_params
 
 
 def cmd_validation(args: argparse.Namespace) -> int:
-    """Run the paired validation, write validation.csv, validation_terms.csv and the chart, print the table."""
+    """Run the paired validation, write validation.csv, validation_terms.csv and the chart, print the table.
+    Arguments, both scenarios and the output folder are checked before either is simulated."""
     n = whole_replications(args.replications, 2, " (an interval needs two)")
+    seed, workers = parse_seed(args.seed), parse_workers(args.workers)
+    check_output_folder(args.out)
+    pre, post = validation_params(args.scale)  # --scale is checked here, as the scenario's scale
+    check_scenario(pre), check_scenario(post)
+    check_replaceable(args.out, VALIDATION_MARKER)
     print(f"caseload-sim {__version__}: validation pre_reform vs reform_2027 | scale {args.scale}, {n} paired "
-          f"replications, seed {args.seed}", flush=True)
-    v = run_validation(scale=args.scale, replications=n, seed=args.seed, workers=args.workers)
-    out = v.save(args.out)
-    write_validation_chart(v, out)
+          f"replications, seed {seed}", flush=True)
+    v = run_validation(scale=args.scale, replications=n, seed=seed, workers=workers, params=(pre, post))
+    with staged_folder(args.out, VALIDATION_MARKER) as folder:  # the folder appears whole, chart included
+        v.write_files(folder)
+        write_validation_chart(v, folder)
     print(format_validation(v))
-    print(f"\nWrote {out}/validation.csv, validation_terms.csv, validation.png, a/, b/.")
+    print(f"\nWrote {args.out}/validation.csv, validation_terms.csv, validation.png, a/, b/.")
     return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add this command group's subcommands to the `caseload` parser."""
     vp = sub.add_parser("validation", help="pre_reform vs reform_2027 against the official figures (issue 11)")
-    vp.add_argument("--scale", type=float, default=0.02)
-    vp.add_argument("--replications", default="5")
-    vp.add_argument("--seed", type=int, default=1)
-    vp.add_argument("--workers", type=int, default=1)
-    vp.add_argument("--out", default="results/validation")
+    vp.add_argument("--scale", type=float, default=0.02, help="share of Denmark simulated (default 0.02)")
+    vp.add_argument("--replications", default="5", help="a whole number >= 2 (default 5)")
+    vp.add_argument("--seed", default="1", help="a whole number >= 0 (default 1)")
+    vp.add_argument("--workers", default="1", help="local processes (default 1)")
+    vp.add_argument("--out", default="results/validation",
+                    help="output folder (default results/validation); an earlier validation there is replaced "
+                         "whole, once the new one is complete")
     vp.set_defaults(func=cmd_validation)

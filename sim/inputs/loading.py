@@ -12,6 +12,7 @@ Validation happens once, here, with pydantic; nothing inside the SimPy loop vali
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -20,9 +21,9 @@ from pydantic import ValidationError
 
 from sim.inputs.errors import ParamError
 from sim.inputs.files import params_dir, read_toml, resolve
-from sim.inputs.municipalities import apply_municipality
+from sim.inputs.municipalities import municipality_layer
 from sim.inputs.rules import RuleSet, load_rule_set
-from sim.inputs.schema import LoadedParams, Scenario
+from sim.inputs.schema import LATEST_DATE, YEARS_AFTER_RULES, LoadedParams, Scenario, check_capacity_covers_start
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -35,14 +36,31 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _without_given(layer: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    """`layer` less every value (and its ``_source``) that `given` states itself, so that the
+    source of a value the user gave is not the preset's."""
+    out = {}
+    for k, v in layer.items():
+        own = k.removesuffix("_source") if k.endswith("_source") else k
+        if isinstance(v, dict) and isinstance(given.get(k), dict):
+            out[k] = _without_given(v, given[k])
+        elif own not in given:
+            out[k] = v
+    return out
+
+
 def _load_chain(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """The file merged over the chain it ``extends``; a file naming a municipality gets the preset
+    laid under its own values (its own values win)."""
     if path in seen:
         raise ParamError("extends", str(path), "a chain without cycles")
     data = read_toml(path)
     parent = data.pop("extends", None)
-    if parent is None:
-        return data
-    base = _load_chain(resolve(parent, path.parent), (*seen, path))
+    base = {} if parent is None else _load_chain(resolve(parent, path.parent), (*seen, path))
+    if "municipality" in data:
+        layer = municipality_layer(data["municipality"], base)
+        data = _merge(_without_given(layer, data), data)
+        data["municipality"] = layer["municipality"]
     return _merge(base, data)
 
 
@@ -67,12 +85,14 @@ def parse_value(text: str) -> Any:
     """A command-line value as TOML (numbers, booleans, dates, lists), else as a plain string."""
     try:
         return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, KeyError):
         return text
 
 
 def _apply_override(data: dict[str, Any], path: str, value: Any, sources: dict[str, str]) -> None:
     parts = path.split(".")
+    if not all(p.strip() for p in parts):
+        raise ParamError("--set", path, "a dotted parameter path such as exemption.share (no empty parts)")
     node = data
     for i, part in enumerate(parts[:-1]):
         nxt = node.get(part)
@@ -85,21 +105,59 @@ def _apply_override(data: dict[str, Any], path: str, value: Any, sources: dict[s
     sources[path] = "override (user)"
 
 
-def _pydantic_to_param_error(exc: ValidationError, data: dict[str, Any]) -> ParamError:
-    err = exc.errors()[0]
-    loc = [str(x) for x in err["loc"] if not str(x).startswith("function-after")]
-    # pydantic names union branches in the location (e.g. "float", "literal['little']"); drop them.
-    loc = [x for x in loc if not (x in ("float", "str", "int", "list[RuleStep]") or x.startswith("literal["))]
-    field = ".".join(loc) or "scenario"
-    value: Any = err.get("input")
+def _apply_overrides(data: dict[str, Any], overrides: dict[str, Any], sources: dict[str, str]) -> dict[str, Any]:
+    """The user's overrides over the scenario. A municipality comes first, as a preset: the other
+    overrides are laid over it, so ``--set municipality=Odense --set scale=0.5`` runs at 0.5."""
+    if "municipality" in overrides:
+        layer = _split_sources(municipality_layer(overrides["municipality"], data), "", sources)
+        data = _merge(data, layer)
+        sources["municipality"] = "override (user)"
+    for key, value in overrides.items():
+        if key == "municipality":
+            continue
+        if isinstance(value, str):
+            value = parse_value(value)
+        _apply_override(data, key, value, sources)
+    return data
+
+
+def _drop_validator_names(loc: list[str]) -> list[str]:
+    """pydantic names validators and union branches in the location (e.g. "function-before[...]",
+    "float", "literal['little']"); a user knows only the parameter path."""
+    return [x for x in loc if not (x.startswith("function-") or x in ("float", "int", "str", "list[RuleStep]")
+                                   or x.startswith("literal["))]
+
+
+def _shown(value: Any) -> Any:
+    """A value as the error shows it: tables abbreviated, dates as dates."""
     if isinstance(value, dict):
-        value = "{…}"
-    msg = err["msg"].removeprefix("Value error, ")
+        return "{…}"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _pydantic_to_param_error(exc: ValidationError) -> ParamError:
+    """The first error as a ParamError. A value that fits none of a union's forms (a number or
+    "little") lists what each form needed, so the message says everything that is allowed."""
+    errors = exc.errors()
+    err = errors[0]
+    loc = _drop_validator_names([str(x) for x in err["loc"]])
+    own = (err.get("ctx") or {}).get("error")
+    if isinstance(own, ParamError):  # a check that names its own field below the location
+        shown = own.value.isoformat() if isinstance(own.value, dt.date) else own.value
+        return ParamError(".".join([*loc, own.field]) if own.field else ".".join(loc), shown, own.allowed)
+    field = ".".join(loc) or "scenario"
+    value: Any = _shown(err.get("input"))
     if err["type"] == "extra_forbidden":
         msg = "unknown parameter (check the spelling; see params/national_default.toml for the known ones)"
     elif err["type"] == "missing":
         msg = "missing: this parameter is required"
         value = None
+    else:
+        same = [e["msg"].removeprefix("Value error, ") for e in errors
+                if _drop_validator_names([str(x) for x in e["loc"]]) == loc and e["type"] != "missing"]
+        msg = "; or ".join(dict.fromkeys(same))
     return ParamError(field, value, msg)
 
 
@@ -113,24 +171,35 @@ def load_params(path: str | Path | None = None, overrides: dict[str, Any] | None
     file = params_dir() / "national_default.toml" if path is None else resolve(str(path), field="PARAMS")
     merged = _load_chain(file)
     sources: dict[str, str] = {}
-    data = _split_sources(merged, "", sources)
-    for key, value in (overrides or {}).items():
-        if isinstance(value, str) and key != "municipality":
-            value = parse_value(value)
-        _apply_override(data, key, value, sources)
-    if data.get("municipality"):
-        # a municipality preset: national default scaled by population, with its trial
-        data = apply_municipality(data, str(data["municipality"]), sources)
+    data = _apply_overrides(_split_sources(merged, "", sources), overrides or {}, sources)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise _pydantic_to_param_error(exc, data) from None
+        raise _pydantic_to_param_error(exc) from None
     rule_names = [scenario.rules] if isinstance(scenario.rules, str) else [s.set for s in scenario.rules]
     rule_sets = {}
     for name in rule_names:
         rule_sets[name] = load_rule_set(name, params_dir() / "rules", file.parent)
     _check_against_rules(scenario, rule_sets)
+    _check_start_date(scenario, rule_sets)
+    check_capacity_covers_start(scenario)
     return LoadedParams(scenario, data, sources, str(file), rule_sets)
+
+
+def _check_start_date(sc: Scenario, rule_sets: dict[str, RuleSet]) -> None:
+    """A start date the rule sets speak for: not before the earliest of them is in force, and not
+    more than YEARS_AFTER_RULES years after the last one comes into force."""
+    in_force = [rs.in_force_from for rs in rule_sets.values() if rs.in_force_from is not None]
+    if not in_force:
+        return
+    first, last = min(in_force), max(in_force)
+    latest = min(dt.date(last.year + YEARS_AFTER_RULES, 12, 31), LATEST_DATE) if last.year < LATEST_DATE.year \
+        else LATEST_DATE
+    if not first <= sc.start_date <= latest:
+        names = ", ".join(f"{rs.name} from {rs.in_force_from}" for rs in rule_sets.values() if rs.in_force_from)
+        raise ParamError("start_date", sc.start_date.isoformat(),
+                         f"a date from {first} to {latest}: the rule sets are in force {names}, and no rule set "
+                         f"speaks for more than {YEARS_AFTER_RULES} years after the last one")
 
 
 def _check_against_rules(sc: Scenario, rule_sets: dict[str, RuleSet]) -> None:
@@ -148,6 +217,10 @@ def _check_against_rules(sc: Scenario, rule_sets: dict[str, RuleSet]) -> None:
                 if p and p != "caseload" and p not in sc.capacity.providers:
                     raise ParamError("capacity.providers", sorted(sc.capacity.providers),
                                      f"a provider {p!r} for rule set {rs.name}")
+        for item in rs.work_items:  # a misspelt provider would silently book nothing
+            if item.provider is not None and item.provider not in sc.capacity.providers:
+                raise ParamError(f"rules[{rs.name}].work_items[{item.id}].provider", item.provider,
+                                 f"a provider of {sorted(sc.capacity.providers)}")
     cap = max(rs.exemption.max_share for rs in rule_sets.values())
     for field in ("share", "akasse_share"):
         value = getattr(sc.exemption, field)

@@ -1,11 +1,12 @@
 """Municipality presets: the national default scaled to one municipality, with its 2027 trial.
 
 ``--set municipality=Odense`` (or ``municipality = "Odense"`` in a scenario) is applied by
-:func:`sim.parameters.load_params` through :func:`apply_municipality`. The municipality's share of
+:func:`sim.inputs.loading.load_params` through :func:`municipality_layer`. The municipality's share of
 Denmark's population becomes ``scale``: every stock and inflow of the national default is cut to
 that share, which assumes the municipality looks like the national average (for its own figures,
 use ``caseload calibrate``). ``trials.free_choice_share`` is 1 in the 19 free-choice municipalities
-and 0 elsewhere (domain.md §5).
+and 0 elsewhere (domain.md §5). A value the user states (``--set scale=0.5`` or ``scale`` in the
+same scenario file) wins over the preset's.
 
 The table is ``params/municipalities.csv`` (name, population, year, source, trial); lines starting
 with ``#`` are comments that document where the numbers come from.
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.inputs.errors import ParamError
-from sim.inputs.files import params_dir
+from sim.inputs.files import params_dir, read_text_lines
 
 TRIALS = ("free_choice", "akasse")
 
@@ -64,20 +65,28 @@ def table_path() -> Path:
 
 @lru_cache(maxsize=4)
 def _load(path: str) -> tuple[Municipality, ...]:
-    with open(path, encoding="utf-8", newline="") as fh:
-        lines = [line for line in fh if not line.lstrip().startswith("#") and line.strip()]
+    lines = [line for line in read_text_lines(Path(path), "municipalities table", "CSV file")
+             if not line.lstrip().startswith("#") and line.strip()]
     rows = []
-    for i, rec in enumerate(csv.DictReader(lines), start=1):
+    try:
+        records = list(csv.DictReader(lines))
+    except csv.Error as exc:
+        raise ParamError("municipalities table", path, f"a readable CSV file ({exc})") from None
+    for i, rec in enumerate(records, start=1):
         name = (rec.get("name") or "").strip()
         trial = (rec.get("trial") or "").strip()
         if trial not in TRIALS:
             raise ParamError(f"municipalities.csv row {i} ({name}).trial", trial, " or ".join(TRIALS))
         try:
             pop, year = int(rec["population"]), int(rec["year"])
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, KeyError):
             raise ParamError(f"municipalities.csv row {i} ({name}).population", rec.get("population"),
                              "a whole number of inhabitants with its year") from None
+        if pop <= 0:
+            raise ParamError(f"municipalities.csv row {i} ({name}).population", pop, "a number of inhabitants > 0")
         rows.append(Municipality(name, pop, year, (rec.get("source") or "").strip(), trial))
+    if not rows:
+        raise ParamError("municipalities table", path, "at least one municipality")
     return tuple(rows)
 
 
@@ -130,22 +139,29 @@ def population_share(m: Municipality, path: str | Path | None = None) -> float:
     return m.population / sum(x.population for x in municipalities(path))
 
 
-def apply_municipality(data: dict[str, Any], name: str, sources: dict[str, str]) -> dict[str, Any]:
-    """Scale the raw scenario dict to one municipality and set its trial; record the sources.
+def municipality_layer(name: Any, below: dict[str, Any]) -> dict[str, Any]:
+    """What the preset of municipality `name` sets, as a layer of scenario values with their
+    ``_source`` tags: the scale, the trial share and a description, laid over `below` (the scenario
+    the preset applies to). Whatever a scenario file or ``--set`` states itself is laid on top of
+    this layer, so a value the user gave always wins over the preset.
 
     The scale is the municipality's share of Denmark's population in the table's year, not its
     population over ``money.population``: the table and the national figure are from different
     years (2020 against about 2025), and mixing them would shrink every municipality by ~2 %."""
+    if not isinstance(name, str) or not name.strip():
+        raise ParamError("municipality", name, f"a municipality name from {table_path().name}, e.g. Odense")
     m = find(name)
     share = population_share(m)
-    data["municipality"] = m.name
-    data["scale"] = share
-    sources["scale"] = (f"[V] population of {m.name} ({m.population:,}, {m.year}, {m.source}) / "
-                        f"Denmark's total in the same table; [A] the municipality's caseload is that share of the "
-                        f"national default")
-    trials = data.setdefault("trials", {})
-    trials["free_choice_share"] = 1.0 if m.free_choice else 0.0
     which = "one of the 19 free-choice municipalities" if m.free_choice else "in the extended a-kasse trial"
-    sources["trials.free_choice_share"] = f"[S] {m.name} is {which} (domain.md §5; lovguiden.dk, bm.dk 3 Dec 2025)"
-    data["description"] = f"{data.get('description', '')} | {m.name}: {share:.2%} of Denmark".strip(" |")
-    return data
+    description = f"{below.get('description', '')} | {m.name}: {share:.2%} of Denmark".strip(" |")
+    return {
+        "municipality": m.name,
+        "description": description,
+        "scale": share,
+        "scale_source": (f"[V] population of {m.name} ({m.population:,}, {m.year}, {m.source}) / Denmark's total in "
+                         f"the same table; [A] the municipality's caseload is that share of the national default"),
+        "trials": {
+            "free_choice_share": 1.0 if m.free_choice else 0.0,
+            "free_choice_share_source": f"[S] {m.name} is {which} (domain.md §5; lovguiden.dk, bm.dk 3 Dec 2025)",
+        },
+    }

@@ -7,13 +7,16 @@ hand-over day all come from these files, so that a planner can read and edit the
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from sim.inputs.errors import ParamError
+from sim.inputs.files import is_file, read_toml
+from sim.inputs.numbers import Count, Number, Strict
+
+MAX_DAY = 36525.0  # a hundred years of a spell: any day a rule names beyond this is a typo
 
 AppliesTo = Literal["all", "under_30", "over_30", "short_absence", "not_short_absence"]
 
@@ -23,8 +26,7 @@ CURRENT_PROVIDER = "caseload"
 trials use it). Loading accepts it wherever a talk provider is named; the engine resolves it."""
 
 
-class _Rule(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Rule(Strict):
     source: str = ""
 
 
@@ -34,21 +36,22 @@ class TalkBlock(_Rule):
     kind: str
     provider: str
     joint_with: str | None = None
-    from_day: float = Field(ge=0.0)
-    to_day: float = Field(gt=0.0)
-    count: int = Field(ge=1, le=100)
-    coverage: float = Field(ge=0.0, le=1.0)
+    from_day: Number = Field(ge=0.0, le=MAX_DAY)
+    to_day: Number = Field(gt=0.0, le=MAX_DAY)
+    count: Count = Field(ge=1, le=100)
+    coverage: Number = Field(ge=0.0, le=1.0)
     first_for_all: bool = True
-    first_deadline_day: float | None = None
+    first_deadline_day: Number | None = Field(None, ge=0.0, le=MAX_DAY)
     exemptable: bool = False
     applies_to: AppliesTo = "all"
 
     @model_validator(mode="after")
     def _window(self) -> TalkBlock:
         if self.to_day <= self.from_day:
-            raise ValueError(f"to_day {self.to_day} must be after from_day {self.from_day}")
+            raise ParamError("to_day", self.to_day, f"a day after from_day {self.from_day:g}")
         if self.first_deadline_day is not None and not self.from_day <= self.first_deadline_day <= self.to_day:
-            raise ValueError("first_deadline_day must lie in [from_day, to_day]")
+            raise ParamError("first_deadline_day", self.first_deadline_day,
+                             f"a day from from_day {self.from_day:g} to to_day {self.to_day:g}")
         return self
 
     @property
@@ -60,9 +63,9 @@ class OfferRule(_Rule):
     """An activation offer started by `due_day` (and then every `every_days`) for `coverage` of citizens."""
 
     kind: str
-    due_day: float = Field(gt=0.0)
-    every_days: float | None = Field(None, gt=0.0)
-    coverage: float = Field(ge=0.0, le=1.0)
+    due_day: Number = Field(gt=0.0, le=MAX_DAY)
+    every_days: Number | None = Field(None, gt=0.0, le=MAX_DAY)
+    coverage: Number = Field(ge=0.0, le=1.0)
     exemptable: bool = False
     applies_to: AppliesTo = "all"
 
@@ -72,13 +75,13 @@ class Clarification(_Rule):
 
     kind: str
     provider: str
-    first_day: float = Field(gt=0.0)
-    every_days: float | None = Field(None, gt=0.0)
+    first_day: Number = Field(gt=0.0, le=MAX_DAY)
+    every_days: Number | None = Field(None, gt=0.0, le=MAX_DAY)
     applies_to: AppliesTo = "all"
 
 
 class GroupRules(_Rule):
-    as_needed_from_day: float = Field(0.0, ge=0.0)
+    as_needed_from_day: Number = Field(0.0, ge=0.0, le=MAX_DAY)
     talks: list[TalkBlock] = Field(default_factory=list)
     offers: list[OfferRule] = Field(default_factory=list)
     clarifications: list[Clarification] = Field(default_factory=list)
@@ -91,9 +94,9 @@ class ExemptionRule(_Rule):
     holds (the a-kasse); when the scenario gives that provider a share of its own
     (``exemption.akasse_share``) it has its own pool, otherwise the one decision covers all talks."""
 
-    max_share: float = Field(ge=0.0, le=1.0)
+    max_share: Number = Field(ge=0.0, le=1.0)
     pool_groups: list[str] = Field(default_factory=list)
-    pool_window_day: float = Field(gt=0.0)  # no default: the legal window lives in the rule-set files
+    pool_window_day: Number = Field(gt=0.0, le=MAX_DAY)  # no default: the legal window lives in the rule-set files
     separate_provider: str | None = None
 
 
@@ -101,7 +104,7 @@ class Handover(_Rule):
     group: str
     from_provider: str
     to_provider: str
-    day: float = Field(gt=0.0)
+    day: Number = Field(gt=0.0, le=MAX_DAY)
 
 
 class TrialRule(_Rule):
@@ -109,9 +112,9 @@ class TrialRule(_Rule):
 
     group: str
     start: dt.date
-    years: float = Field(gt=0.0)
-    course_days: float = Field(gt=0.0)
-    participants_total: float = Field(ge=0.0)
+    years: Number = Field(gt=0.0, le=100.0)
+    course_days: Number = Field(gt=0.0, le=MAX_DAY)
+    participants_total: Number = Field(ge=0.0, le=1e10)
 
 
 class Route(_Rule):
@@ -119,7 +122,7 @@ class Route(_Rule):
 
     from_group: str
     to_group: str
-    share: float = Field(ge=0.0, le=1.0)
+    share: Number = Field(ge=0.0, le=1.0)
 
 
 class Routing(_Rule):
@@ -132,7 +135,8 @@ class Routing(_Rule):
         for g in {r.from_group for r in self.routes}:
             total = sum(r.share for r in self.routes if r.from_group == g)
             if total > 1.0 + 1e-9:
-                raise ValueError(f"routes from {g!r} move {total:g} of its entrants; at most 1")
+                raise ParamError("routes", g,
+                                 f"routes that move at most 1 of a group's entrants (these move {total:g})")
         return self
 
     def share(self, from_group: str, to_group: str) -> float:
@@ -169,37 +173,44 @@ class WorkItem(_Rule):
     """One process requirement: `hours` of caseworker work (times `share`) per trigger event in
     `groups` (empty: every group), charged to the provider the event happened with; a `provider`
     restricts the item to events with that provider. `range_low`/`range_high` bound an assumed
-    number of hours for calibration (baseline only). `hours_by_group` overrides `hours` per group."""
+    number of hours for calibration (baseline only). `hours_by_group` overrides `hours` per group.
+    Its groups must be groups of the rule set and its provider one of the scenario's (checked on
+    load): a misspelt name would silently book nothing."""
 
     id: str
     label_en: str
     label_da: str
     trigger: Trigger
-    hours: float = Field(ge=0.0, le=200.0)
-    hours_by_group: dict[str, float] = Field(default_factory=dict)
-    share: float = Field(1.0, ge=0.0, le=1.0)
-    rate_per_citizen_week: float = Field(0.0, ge=0.0, le=1.0)
-    stock: float = Field(0.0, ge=0.0, le=1e6)
+    hours: Number = Field(ge=0.0, le=200.0)
+    hours_by_group: dict[str, Annotated[Number, Field(ge=0.0, le=200.0)]] = Field(default_factory=dict)
+    share: Number = Field(1.0, ge=0.0, le=1.0)
+    rate_per_citizen_week: Number = Field(0.0, ge=0.0, le=1.0)
+    stock: Number = Field(0.0, ge=0.0, le=1e6)
     provider: str | None = None
     groups: list[str] = Field(default_factory=list)
-    range_low: float | None = Field(None, ge=0.0)
-    range_high: float | None = Field(None, ge=0.0)
+    range_low: Number | None = Field(None, ge=0.0, le=200.0)
+    range_high: Number | None = Field(None, ge=0.0, le=200.0)
 
     @model_validator(mode="after")
     def _consistent(self) -> WorkItem:
         if not self.source:
-            raise ValueError(f"work item {self.id!r} needs a source")
+            raise ParamError("source", self.source, f"a source for work item {self.id!r}")
         if (self.trigger == "availability_case") != (self.rate_per_citizen_week > 0):
-            raise ValueError(f"work item {self.id!r}: rate_per_citizen_week > 0 exactly for availability_case")
+            raise ParamError("rate_per_citizen_week", self.rate_per_citizen_week,
+                             f"> 0 exactly when the trigger is availability_case (work item {self.id!r})")
         if "[A]" in self.source and (self.range_low is None or self.range_high is None):
-            raise ValueError(f"work item {self.id!r} is an assumption ([A]): give range_low and range_high")
+            raise ParamError("range_low", self.range_low,
+                             f"range_low and range_high for an assumed ([A]) work item ({self.id!r})")
         if (self.trigger == "programme_week") != (self.stock > 0):
-            raise ValueError(f"work item {self.id!r}: stock > 0 exactly for programme_week")
+            raise ParamError("stock", self.stock,
+                             f"> 0 exactly when the trigger is programme_week (work item {self.id!r})")
         if self.trigger == "programme_week" and (self.provider is None or self.groups):
-            raise ValueError(f"work item {self.id!r}: a programme_week item names its provider and no groups")
+            raise ParamError("provider", self.provider,
+                             f"a provider and no groups for a programme_week item ({self.id!r})")
         lo, hi = self.range_low, self.range_high
         if lo is not None and hi is not None and not lo <= self.hours <= hi:
-            raise ValueError(f"work item {self.id!r}: hours {self.hours} outside [{lo}, {hi}]")
+            raise ParamError("hours", self.hours, f"hours within [range_low {lo:g}, range_high {hi:g}] "
+                                                  f"(work item {self.id!r})")
         return self
 
     def hours_for(self, group: str) -> float:
@@ -225,10 +236,18 @@ class RuleSet(_Rule):
         for r in self.routing.routes:
             for g in (r.from_group, r.to_group):
                 if g not in self.groups:
-                    raise ValueError(f"routing: {g!r} is not a group of the rule set {sorted(self.groups)}")
+                    raise ParamError("routing.routes", g, f"not a group of the rule set {sorted(self.groups)}: "
+                                                          "routes must name its groups")
         ids = [w.id for w in self.work_items]
-        if len(set(ids)) != len(ids):
-            raise ValueError(f"work_items: ids must be unique ({ids})")
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise ParamError("work_items.id", repeated[0], "an id used by one work item only")
+        for w in self.work_items:
+            for table, keys in (("groups", w.groups), ("hours_by_group", w.hours_by_group)):
+                unknown = [g for g in keys if g not in self.groups]
+                if unknown:
+                    raise ParamError(f"work_items[{w.id}].{table}", unknown[0],
+                                     f"a group of the rule set {sorted(self.groups)}")
         return self
 
 
@@ -238,17 +257,18 @@ def load_rule_set(name: str, rules_dir: Path, scenario_dir: Path | None = None) 
     if scenario_dir is not None:
         candidates += [scenario_dir / name, scenario_dir / f"{name}.toml"]
     candidates.append(Path(name))
-    path = next((c for c in candidates if c.is_file()), None)
+    path = next((c for c in candidates if is_file(c)), None)
     if path is None:
         known = sorted(p.stem for p in rules_dir.glob("*.toml"))
         raise ParamError("rules", name, f"one of {known} or a path to a rule-set TOML file")
+    data = read_toml(path, field="rules")
     try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
         return RuleSet.model_validate(data)
-    except tomllib.TOMLDecodeError as exc:
-        raise ParamError("rules", str(path), f"valid TOML ({exc})") from None
     except ValidationError as exc:
         err = exc.errors()[0]
-        loc = ".".join(str(x) for x in err["loc"])
-        raise ParamError(f"rules[{name}].{loc}", err.get("input"), err["msg"].removeprefix("Value error, ")) from None
+        loc = [str(x) for x in err["loc"] if not str(x).startswith("function-")]
+        own = (err.get("ctx") or {}).get("error")
+        if isinstance(own, ParamError):  # a check that names its own field below the location
+            raise ParamError(f"rules[{name}]." + ".".join([*loc, own.field]), own.value, own.allowed) from None
+        raise ParamError(f"rules[{name}]." + ".".join(loc), err.get("input"),
+                         err["msg"].removeprefix("Value error, ")) from None

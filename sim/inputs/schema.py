@@ -9,17 +9,26 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from sim.inputs.errors import ParamError
+from sim.inputs.groups import Exhaustion as Exhaustion  # re-exported: the schema's tables live here
+from sim.inputs.groups import Group
+from sim.inputs.groups import Hazard as Hazard
+from sim.inputs.numbers import Number, Strict
 from sim.inputs.rules import RuleSet
 
-
-class Strict(BaseModel):
-    """Refuses unknown keys, so that a typo is an error rather than a silently ignored setting."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
+# The span of start dates the rule sets can speak for: none before the first rule set of the
+# scenario is in force, and none more than this many years after the last one comes into force
+# (no rule set says what the law will be then, and the figures are today's).
+YEARS_AFTER_RULES = 10
+MIN_HORIZON_DAYS = 7  # one week: the weekly series and every KPI need at least one
+MAX_SPELLS_PER_INHABITANT = 10  # a yearly inflow beyond this many spells per inhabitant is a typo
+DAYS_PER_YEAR = 365.25
+# Dates a calendar can hold for any horizon: the rule sets narrow this further (see loading).
+EARLIEST_DATE, LATEST_DATE = dt.date(1900, 1, 1), dt.date(2200, 12, 31)
 
 
 class Calendar(Strict):
@@ -27,16 +36,16 @@ class Calendar(Strict):
 
 
 class Exemption(Strict):
-    share: float = Field(default=0.0, ge=0.0, le=1.0)
+    share: Number = Field(default=0.0, ge=0.0, le=1.0)
     policy: Literal["none", "random", "targeted"] = "random"
-    judgement: float = Field(default=1.0, ge=0.0, le=1.0)
-    akasse_share: float | None = Field(default=None, ge=0.0, le=1.0)
+    judgement: Number = Field(default=1.0, ge=0.0, le=1.0)
+    akasse_share: Number | None = Field(default=None, ge=0.0, le=1.0)
     beyond_law: bool = False
 
 
 class FteStep(Strict):
     from_: dt.date = Field(alias="from")
-    fte: float = Field(ge=0.0)
+    fte: Number = Field(ge=0.0)
 
 
 class Provider(Strict):
@@ -48,33 +57,26 @@ class Capacity(Strict):
     or trial gives to another provider, and starts the activation offers (the job centre)."""
 
     unlimited: bool = False
-    productive_hours_per_fte_year: float = Field(1375.0, gt=0.0, le=2000.0)
+    productive_hours_per_fte_year: Number = Field(1375.0, gt=0.0, le=2000.0)
     providers: dict[str, Provider]
     default_provider: str
 
     @model_validator(mode="after")
     def _default_is_a_provider(self) -> Capacity:
         if self.default_provider not in self.providers:
-            raise ValueError(f"default_provider {self.default_provider!r} is not one of the providers "
-                             f"{sorted(self.providers)}")
+            raise ParamError("default_provider", self.default_provider,
+                             f"one of the providers {sorted(self.providers)}")
         return self
 
 
 class CaseworkerTime(Strict):
-    talk_in_person_minutes: float = Field(gt=0.0, le=480.0)
-    talk_digital_minutes: float = Field(gt=0.0, le=480.0)
-    talk_preparation_minutes: float = Field(ge=0.0, le=480.0)
-    offer_admin_hours: float = Field(ge=0.0, le=100.0)
-    clarification_hours: float = Field(ge=0.0, le=100.0)
-    case_work_hours_per_week: dict[str, float] = Field(default_factory=dict)
-
-    @field_validator("case_work_hours_per_week")
-    @classmethod
-    def _hours(cls, v: dict[str, float]) -> dict[str, float]:
-        for k, x in v.items():
-            if not 0.0 <= x <= 40.0:
-                raise ValueError(f"{k} = {x}: hours per citizen-week must be between 0 and 40")
-        return v
+    talk_in_person_minutes: Number = Field(gt=0.0, le=480.0)
+    talk_digital_minutes: Number = Field(gt=0.0, le=480.0)
+    talk_preparation_minutes: Number = Field(ge=0.0, le=480.0)
+    offer_admin_hours: Number = Field(ge=0.0, le=100.0)
+    clarification_hours: Number = Field(ge=0.0, le=100.0)
+    # hours per citizen-week
+    case_work_hours_per_week: dict[str, Annotated[Number, Field(ge=0.0, le=40.0)]] = Field(default_factory=dict)
 
 
 class Overhead(Strict):
@@ -83,11 +85,11 @@ class Overhead(Strict):
     outside the five as fixed national FTE (times the scenario's scale)."""
 
     provider: str = "municipality"
-    management_share: float = Field(default=0.0, ge=0.0, le=1.0)
-    administration_share: float = Field(default=0.0, ge=0.0, le=1.0)
-    employer_service_fte: float = Field(default=0.0, ge=0.0, le=1e5)
-    other_groups_fte: float = Field(default=0.0, ge=0.0, le=1e5)
-    national_population: float = Field(default=5_960_000.0, gt=0.0)
+    management_share: Number = Field(default=0.0, ge=0.0, le=1.0)
+    administration_share: Number = Field(default=0.0, ge=0.0, le=1.0)
+    employer_service_fte: Number = Field(default=0.0, ge=0.0, le=1e5)
+    other_groups_fte: Number = Field(default=0.0, ge=0.0, le=1e5)
+    national_population: Number = Field(default=5_960_000.0, gt=0.0, le=1e10)
 
     def national_share(self, scenario: Scenario) -> float:
         """The simulated population's share of Denmark: money.population × scale / national_population.
@@ -98,36 +100,28 @@ class Overhead(Strict):
 
 
 class Planning(Strict):
-    first_talk_target_share: float = Field(default=0.5, ge=0.0, le=1.0)
-    talk_end_margin_days: float = Field(default=14.0, ge=0.0, le=90.0)
-    offer_target_share: float = Field(default=0.6, ge=0.0, le=1.0)
-    clarification_lead_days: float = Field(default=14.0, ge=0.0, le=180.0)
+    first_talk_target_share: Number = Field(default=0.5, ge=0.0, le=1.0)
+    talk_end_margin_days: Number = Field(default=14.0, ge=0.0, le=90.0)
+    offer_target_share: Number = Field(default=0.6, ge=0.0, le=1.0)
+    clarification_lead_days: Number = Field(default=14.0, ge=0.0, le=180.0)
 
 
 class Effects(Strict):
-    talk_weeks: float = Field(ge=0.0, le=52.0)
-    threat_weeks: float = Field(ge=0.0, le=52.0)
-    after_offer_weeks: float = Field(ge=0.0, le=104.0)
-    after_offer_multiplier: float = Field(ge=0.0, le=5.0)
-    talk_effect_by_need: float = Field(0.0, ge=0.0, le=1.0)
-    talk_multiplier: dict[str, float]
-    threat_multiplier: dict[str, float]
-
-    @field_validator("talk_multiplier", "threat_multiplier")
-    @classmethod
-    def _positive(cls, v: dict[str, float]) -> dict[str, float]:
-        for k, x in v.items():
-            if not 0.0 <= x <= 5.0:
-                raise ValueError(f"{k} = {x}: a multiplier must be between 0 and 5")
-        return v
+    talk_weeks: Number = Field(ge=0.0, le=52.0)
+    threat_weeks: Number = Field(ge=0.0, le=52.0)
+    after_offer_weeks: Number = Field(ge=0.0, le=104.0)
+    after_offer_multiplier: Number = Field(ge=0.0, le=5.0)
+    talk_effect_by_need: Number = Field(0.0, ge=0.0, le=1.0)
+    talk_multiplier: dict[str, Annotated[Number, Field(ge=0.0, le=5.0)]]
+    threat_multiplier: dict[str, Annotated[Number, Field(ge=0.0, le=5.0)]]
 
 
 class OfferType(Strict):
     label: str = ""
-    share: float = Field(ge=0.0, le=1.0)
-    duration_weeks: float = Field(gt=0.0, le=104.0)
-    lock_in_multiplier: float = Field(ge=0.0, le=5.0)
-    cost_dkk_per_week: float = Field(0.0, ge=0.0, le=1e6)
+    share: Number = Field(ge=0.0, le=1.0)
+    duration_weeks: Number = Field(gt=0.0, le=104.0)
+    lock_in_multiplier: Number = Field(ge=0.0, le=5.0)
+    cost_dkk_per_week: Number = Field(0.0, ge=0.0, le=1e6)
     counts_against_oevo_limit: bool = False
 
 
@@ -138,120 +132,48 @@ class Offers(Strict):
     def _shares_sum_to_one(self) -> Offers:
         total = sum(t.share for t in self.types.values())
         if abs(total - 1.0) > 1e-6:
-            raise ValueError(f"offer type shares sum to {total:g}; they must sum to 1")
+            raise ParamError("types", {k: t.share for k, t in self.types.items()},
+                             f"offer type shares that sum to 1 (these sum to {total:g})")
         return self
 
 
 class Money(Strict):
-    caseworker_dkk_per_fte_year: float = Field(ge=0.0, le=1e7)
-    oevo_mentor_limit_dkk_per_full_time_person: float = Field(ge=0.0, le=1e7)
+    caseworker_dkk_per_fte_year: Number = Field(ge=0.0, le=1e7)
+    oevo_mentor_limit_dkk_per_full_time_person: Number = Field(ge=0.0, le=1e7)
     oevo_limit_groups: list[str] = Field(default_factory=list)
-    mentor_share_of_offers: float = Field(0.0, ge=0.0, le=1.0)
-    mentor_dkk_per_offer: float = Field(0.0, ge=0.0, le=1e7)
-    job_premium_min_case_weeks: float = Field(52.0, ge=0.0, le=520.0)
-    job_premium_dkk_per_exit: float = Field(0.0, ge=0.0, le=1e7)
-    population: float = Field(gt=0.0)
-    benefit_dkk_per_week: dict[str, float]
+    mentor_share_of_offers: Number = Field(0.0, ge=0.0, le=1.0)
+    mentor_dkk_per_offer: Number = Field(0.0, ge=0.0, le=1e7)
+    job_premium_min_case_weeks: Number = Field(52.0, ge=0.0, le=520.0)
+    job_premium_dkk_per_exit: Number = Field(0.0, ge=0.0, le=1e7)
+    population: Number = Field(gt=0.0, le=1e10)
+    benefit_dkk_per_week: dict[str, Annotated[Number, Field(ge=0.0, le=1e6)]]  # a weekly rate in DKK
     # ØVO and mentor support beyond the mandatory offers, DKK per citizen-week in the group
-    oevo_mentor_beyond_offers_dkk_per_week: dict[str, float] = Field(default_factory=dict)
-
-    @field_validator("benefit_dkk_per_week")
-    @classmethod
-    def _rates(cls, v: dict[str, float]) -> dict[str, float]:
-        for k, x in v.items():
-            if not 0.0 <= x <= 1e6:
-                raise ValueError(f"{k} = {x}: a weekly rate between 0 and 1,000,000 DKK")
-        return v
+    oevo_mentor_beyond_offers_dkk_per_week: dict[str, Annotated[Number, Field(ge=0.0, le=1e6)]] = Field(
+        default_factory=dict)
 
 
 class Frailty(Strict):
-    variance: float = Field(default=0.5, ge=0.0, le=5.0)
-
-
-class Hazard(Strict):
-    breaks_weeks: list[float] = Field(min_length=1)
-    work: list[float]
-    other: list[float]
-    to: dict[str, list[float]] = Field(default_factory=dict)
-
-    @model_validator(mode="after")
-    def _shapes(self) -> Hazard:
-        b = self.breaks_weeks
-        if b[0] != 0.0 or any(x >= y for x, y in zip(b, b[1:])):
-            raise ValueError(f"breaks_weeks = {b}: must start at 0 and increase")
-        for name, rates in [("work", self.work), ("other", self.other), *self.to.items()]:
-            if len(rates) != len(b):
-                raise ValueError(f"{name} has {len(rates)} rates for {len(b)} pieces of breaks_weeks")
-            if any(not (0.0 <= r <= 7.0) for r in rates):
-                raise ValueError(f"{name} = {rates}: weekly hazards must lie in [0, 7]")
-        return self
-
-
-class Exhaustion(Strict):
-    to_group: str
-    benefit_period_hours: float = Field(gt=0.0)
-    hours_per_week: float = Field(gt=0.0, le=168.0)
-    prior_hours_used: list[tuple[float, float]] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _mixture(self) -> Exhaustion:
-        total = sum(p for p, _ in self.prior_hours_used)
-        if abs(total - 1.0) > 1e-6:
-            raise ValueError(f"prior_hours_used shares sum to {total:g}; they must sum to 1")
-        for p, h in self.prior_hours_used:
-            if p < 0 or not 0 <= h < self.benefit_period_hours:
-                raise ValueError(f"prior_hours_used entry [{p}, {h}]: "
-                                 "share >= 0 and hours in [0, benefit_period_hours)")
-        return self
-
-
-class Group(Strict):
-    label_en: str
-    label_da: str
-    stock: float = Field(ge=0.0)
-    inflow_per_year: float | Literal["little"] = "little"
-    seasonality: list[float] = Field(min_length=12, max_length=12)
-    share_under_30: float = Field(ge=0.0, le=1.0)
-    digital_share: float = Field(ge=0.0, le=1.0)
-    on_request_talks_per_month: float = Field(ge=0.0, le=30.0)
-    short_absence_share: float = Field(0.0, ge=0.0, le=1.0)
-    short_absence_work_multiplier: float = Field(1.0, gt=0.0, le=20.0)
-    hazard: Hazard
-    exhaustion: Exhaustion | None = None
-
-    @field_validator("inflow_per_year")
-    @classmethod
-    def _inflow(cls, v: float | str) -> float | str:
-        if isinstance(v, float) and v < 0:
-            raise ValueError("must be >= 0 or \"little\"")
-        return v
-
-    @field_validator("seasonality")
-    @classmethod
-    def _season(cls, v: list[float]) -> list[float]:
-        if any(x < 0 for x in v) or abs(sum(v) / 12 - 1.0) > 0.01:
-            raise ValueError(f"12 monthly factors >= 0 with mean 1 (mean is {sum(v) / 12:.3f})")
-        return v
+    variance: Number = Field(default=0.5, ge=0.0, le=5.0)
 
 
 class Trials(Strict):
     """The free-choice trial and the extended a-kasse trial (domain.md §5)."""
 
     enabled: bool = True
-    free_choice_share: float = Field(default=0.0, ge=0.0, le=1.0)
-    participation: float = Field(default=1.0, ge=0.0, le=1.0)
-    choice: dict[str, float] = Field(default_factory=lambda: {"municipality": 0.35, "akasse": 0.5, "other": 0.15})
-    selection: float = Field(default=0.0, ge=-1.0, le=1.0)
+    free_choice_share: Number = Field(default=0.0, ge=0.0, le=1.0)
+    participation: Number = Field(default=1.0, ge=0.0, le=1.0)
+    choice: dict[str, Number] = Field(default_factory=lambda: {"municipality": 0.35, "akasse": 0.5, "other": 0.15})
+    selection: Number = Field(default=0.0, ge=-1.0, le=1.0)
     outside_provider: str = "akasse"
-    talk_multiplier: dict[str, float] = Field(default_factory=dict)
-    talk_time_factor: dict[str, float] = Field(default_factory=dict)
-    price_dkk_per_participant: dict[str, float] = Field(default_factory=dict)
+    talk_multiplier: dict[str, Annotated[Number, Field(ge=0.0, le=5.0)]] = Field(default_factory=dict)
+    talk_time_factor: dict[str, Annotated[Number, Field(gt=0.0, le=10.0)]] = Field(default_factory=dict)
+    price_dkk_per_participant: dict[str, Annotated[Number, Field(ge=0.0, le=1e7)]] = Field(default_factory=dict)
 
     @field_validator("choice")
     @classmethod
     def _shares(cls, v: dict[str, float]) -> dict[str, float]:
         if any(x < 0 for x in v.values()) or abs(sum(v.values()) - 1.0) > 1e-6:
-            raise ValueError(f"choice shares {v} must be >= 0 and sum to 1")
+            raise ParamError("", v, "shares >= 0 that sum to 1")
         return v
 
 
@@ -260,14 +182,106 @@ class RuleStep(Strict):
     set: str
 
 
+def _only_known(table: str, keys: Any, known: set[str], what: str) -> None:
+    """Every key of a table keyed by group or provider names one (a misspelt key would be ignored)."""
+    for k in keys:
+        if k not in known:
+            raise ParamError(f"{table}.{k}" if isinstance(keys, dict) else table, k, f"{what} {sorted(known)}")
+
+
+def _check_groups(sc: Scenario) -> None:
+    """References between groups, and the tables that need a value for every group and no other."""
+    names = set(sc.groups)
+    population = sc.money.population
+    for g, grp in sc.groups.items():
+        for dest in grp.hazard.to:
+            if dest not in names or dest == g:
+                raise ParamError(f"groups.{g}.hazard.to", dest, f"another group of {sorted(names)}")
+        if grp.exhaustion and (grp.exhaustion.to_group not in names or grp.exhaustion.to_group == g):
+            raise ParamError(f"groups.{g}.exhaustion.to_group", grp.exhaustion.to_group,
+                             f"another group of {sorted(names)}")
+        if grp.stock > population:
+            raise ParamError(f"groups.{g}.stock", grp.stock, f"at most money.population ({population:,.0f})")
+        if not isinstance(grp.inflow_per_year, str) and grp.inflow_per_year > MAX_SPELLS_PER_INHABITANT * population:
+            raise ParamError(f"groups.{g}.inflow_per_year", grp.inflow_per_year,
+                             f"at most {MAX_SPELLS_PER_INHABITANT} spells a year per inhabitant of money.population "
+                             f"({MAX_SPELLS_PER_INHABITANT * population:,.0f})")
+    for table, values in (("effects.talk_multiplier", sc.effects.talk_multiplier),
+                          ("effects.threat_multiplier", sc.effects.threat_multiplier),
+                          ("money.benefit_dkk_per_week", sc.money.benefit_dkk_per_week)):
+        missing = names - set(values)
+        if missing:
+            raise ParamError(table, sorted(missing), f"a value for every group {sorted(names)}; these have none")
+        _only_known(table, values, names, "a group of")
+    _only_known("money.oevo_limit_groups", sc.money.oevo_limit_groups, names, "groups of")
+    _only_known("money.oevo_mentor_beyond_offers_dkk_per_week", sc.money.oevo_mentor_beyond_offers_dkk_per_week,
+                names, "a group of")
+    _only_known("caseworker_time.case_work_hours_per_week", sc.caseworker_time.case_work_hours_per_week, names,
+                "a group of")
+
+
+def _check_providers(sc: Scenario) -> None:
+    """The trial tables name providers; an FTE timeline has one step per date."""
+    providers = set(sc.capacity.providers)
+    tr = sc.trials
+    for table, keys in (("trials.choice", tr.choice), ("trials.talk_multiplier", tr.talk_multiplier),
+                        ("trials.talk_time_factor", tr.talk_time_factor),
+                        ("trials.price_dkk_per_participant", tr.price_dkk_per_participant)):
+        _only_known(table, keys, providers, "a provider of")
+    if tr.outside_provider not in providers:
+        raise ParamError("trials.outside_provider", tr.outside_provider, f"a provider of {sorted(providers)}")
+    oh = sc.overhead
+    if oh.provider not in providers and (oh.management_share or oh.administration_share
+                                         or oh.employer_service_fte or oh.other_groups_fte):
+        raise ParamError("overhead.provider", oh.provider,
+                         f"a provider of {sorted(providers)} (the block is booked on it)")
+    for p, prov in sc.capacity.providers.items():
+        dates = [s.from_ for s in prov.fte]
+        if len(set(dates)) != len(dates):
+            raise ParamError(f"capacity.providers.{p}.fte", sorted(d.isoformat() for d in dates),
+                             "steps with different dates (two steps on one date leave the FTE ambiguous)")
+        most = max(s.fte for s in prov.fte)
+        if most > sc.money.population:
+            raise ParamError(f"capacity.providers.{p}.fte", most,
+                             f"at most money.population ({sc.money.population:,.0f}) caseworkers")
+
+
+def check_capacity_covers_start(sc: Scenario) -> None:
+    """Each provider's FTE timeline starts on or before start_date: before its first step a
+    provider would silently have no caseworkers. (Checked after the start date itself, whose
+    error is the more telling one when both are off.)"""
+    for p, prov in sc.capacity.providers.items():
+        first = min(s.from_ for s in prov.fte)
+        if first > sc.start_date:
+            raise ParamError(f"capacity.providers.{p}.fte", first.isoformat(),
+                             f"a first step on or before start_date {sc.start_date} (before its first step "
+                             "the provider would have no caseworkers)")
+
+
+def _check_time(sc: Scenario) -> None:
+    """A horizon of at least a week, and a rule timeline that covers the start."""
+    if sc.horizon_days < MIN_HORIZON_DAYS:
+        raise ParamError("years", sc.years, f"at least one week ({MIN_HORIZON_DAYS / DAYS_PER_YEAR:.4f} years); "
+                                            f"this is {sc.horizon_days} days")
+    if isinstance(sc.rules, list):
+        if not sc.rules:
+            raise ParamError("rules", [], "a rule set name or a timeline of at least one step")
+        dates = [s.from_ for s in sc.rules]
+        if dates != sorted(dates) or len(set(dates)) != len(dates):
+            raise ParamError("rules", [d.isoformat() for d in dates], "a timeline whose dates increase")
+        if dates[0] > sc.start_date:
+            raise ParamError("rules", dates[0].isoformat(),
+                             f"a timeline whose first step is on or before start_date {sc.start_date}")
+
+
 class Scenario(Strict):
     """The validated scenario. Field names are the dotted parameter paths of the public contract."""
 
     name: str = "scenario"
     description: str = ""
-    scale: float = Field(1.0, gt=0.0, le=10.0)
-    years: float = Field(1.0, gt=0.0, le=30.0)
-    start_date: dt.date = dt.date(2027, 1, 1)
+    scale: Number = Field(1.0, gt=0.0, le=10.0)
+    years: Number = Field(1.0, gt=0.0, le=30.0)
+    start_date: dt.date = Field(dt.date(2027, 1, 1), ge=EARLIEST_DATE, le=LATEST_DATE)
     rules: str | list[RuleStep] = "reform_2027"
     calendar: Calendar = Calendar()
     exemption: Exemption = Exemption()
@@ -285,50 +299,10 @@ class Scenario(Strict):
 
     @model_validator(mode="after")
     def _cross_references(self) -> Scenario:
-        names = set(self.groups)
-        for g, grp in self.groups.items():
-            for dest in grp.hazard.to:
-                if dest not in names or dest == g:
-                    raise ValueError(f"groups.{g}.hazard.to.{dest}: not another group of {sorted(names)}")
-            if grp.exhaustion and grp.exhaustion.to_group not in names:
-                raise ValueError(f"groups.{g}.exhaustion.to_group = {grp.exhaustion.to_group!r}: "
-                                 f"not a group of {sorted(names)}")
-        for table in ("talk_multiplier", "threat_multiplier"):
-            missing = names - set(getattr(self.effects, table))
-            if missing:
-                raise ValueError(f"effects.{table}: no value for groups {sorted(missing)}")
-        missing = names - set(self.money.benefit_dkk_per_week)
-        if missing:
-            raise ValueError(f"money.benefit_dkk_per_week: no rate for groups {sorted(missing)}")
-        providers = set(self.capacity.providers)
-        oh = self.overhead
-        if oh.provider not in providers and (oh.management_share or oh.administration_share
-                                             or oh.employer_service_fte or oh.other_groups_fte):
-            raise ValueError(f"overhead.provider {oh.provider!r} is not one of the providers {sorted(providers)}")
-        tr = self.trials
-        for table, keys in (("trials.choice", tr.choice), ("trials.talk_multiplier", tr.talk_multiplier),
-                            ("trials.talk_time_factor", tr.talk_time_factor),
-                            ("trials.price_dkk_per_participant", tr.price_dkk_per_participant),
-                            ("trials.outside_provider", [tr.outside_provider])):
-            unknown = set(keys) - providers
-            if unknown:
-                raise ValueError(f"{table}: {sorted(unknown)} are not providers {sorted(providers)}")
-        case_work = self.caseworker_time.case_work_hours_per_week
-        for table, keys in (("money.oevo_limit_groups", self.money.oevo_limit_groups),
-                            ("money.oevo_mentor_beyond_offers_dkk_per_week",
-                             self.money.oevo_mentor_beyond_offers_dkk_per_week),
-                            ("caseworker_time.case_work_hours_per_week", case_work)):
-            unknown = set(keys) - names
-            if unknown:
-                raise ValueError(f"{table}: {sorted(unknown)} are not groups of {sorted(names)}")
-        if isinstance(self.rules, list):
-            if not self.rules:
-                raise ValueError("rules: the timeline is empty")
-            dates = [s.from_ for s in self.rules]
-            if dates != sorted(dates) or len(set(dates)) != len(dates):
-                raise ValueError("rules: timeline dates must increase")
-            if dates[0] > self.start_date:
-                raise ValueError(f"rules: the timeline starts {dates[0]}, after start_date {self.start_date}")
+        """Checks across tables; each raises a ParamError naming its own field (see loading)."""
+        _check_groups(self)
+        _check_providers(self)
+        _check_time(self)
         return self
 
     @property
@@ -337,7 +311,7 @@ class Scenario(Strict):
 
     @property
     def horizon_days(self) -> int:
-        return int(round(self.years * 365.25))
+        return int(round(self.years * DAYS_PER_YEAR))
 
 
 class LoadedParams:

@@ -19,7 +19,7 @@ import pandas as pd
 
 from sim._version import __version__
 from sim.experiment.executors import Executor
-from sim.experiment.results import Results, atomic_write
+from sim.experiment.results import MANIFEST_KEY, Results, file_manifest, staged_folder
 from sim.experiment.runner import run
 from sim.inputs.schema import LoadedParams
 from sim.metrics.stats import LEVEL, t_half_width
@@ -74,16 +74,28 @@ class Comparison:
         return float(v.median()) if len(v) else float("nan")
 
     def save(self, out: str | Path) -> Path:
-        """a/ and b/ (ordinary run folders, for `caseload charts out/a out/b`), differences.csv and
-        comparison.json; the chart of the differences is drawn by the output layer."""
-        out = Path(out)
-        self.a.save(out / "a")
-        self.b.save(out / "b")
-        diffs = self.differences
-        atomic_write(out / "differences.csv", lambda p: diffs.to_csv(p, index=False))
-        meta = {**self.meta, "variance_reduction_median": self.variance_reduction()}
-        atomic_write(out / "comparison.json", lambda p: Path(p).write_text(json.dumps(meta, indent=2, default=str)))
-        return out
+        """Write the comparison folder as a unit (see sim.experiment.results.staged_folder): the
+        old folder stays whole until the new one is complete. The chart of the differences is
+        drawn by the output layer: to have it in the same unit, stage the folder yourself and
+        call `write_files` and the chart writer inside (as `caseload compare` does)."""
+        with staged_folder(out, COMPARISON_MARKER) as folder:
+            self.write_files(folder)
+        return Path(out)
+
+    def write_files(self, folder: Path) -> None:
+        """a/ and b/ (ordinary run folders, for `caseload charts out/a out/b`), differences.csv and,
+        last, comparison.json with the SHA-256 of differences.csv. `folder` is a staging folder."""
+        folder.mkdir(parents=True, exist_ok=True)
+        self.a.write_files(folder / "a")
+        self.b.write_files(folder / "b")
+        self.differences.to_csv(folder / "differences.csv", index=False)
+        meta = {**self.meta, "variance_reduction_median": self.variance_reduction(),
+                MANIFEST_KEY: file_manifest(folder, ["differences.csv"])}
+        (folder / COMPARISON_MARKER).write_text(json.dumps(meta, indent=2, default=str))
+
+
+COMPARISON_MARKER = "comparison.json"
+
 
 def compare(a: LoadedParams | str | Path | None, b: LoadedParams | str | Path | None, replications: int = 10,
             seed: int = 1, workers: int | None = 1, seed_b: int | None = None,

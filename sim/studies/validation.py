@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from sim.experiment.executors import Executor
-from sim.experiment.results import atomic_write
+from sim.experiment.results import MANIFEST_KEY, file_manifest, staged_folder
 from sim.inputs.loading import load_params
 from sim.inputs.schema import LoadedParams
 from sim.metrics.stats import mean_ci
@@ -90,15 +90,26 @@ class Validation:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def save(self, out: str | Path) -> Path:
-        """validation.csv, validation_terms.csv, validation.json and the two run folders (a/, b/)."""
-        out = Path(out)
-        self.comparison.save(out)
-        table, terms = self.table, self.terms
-        atomic_write(out / "validation.csv", lambda p: table.to_csv(p, index=False))
-        atomic_write(out / "validation_terms.csv", lambda p: terms.to_csv(p, index=False))
-        atomic_write(out / "validation.json", lambda p: Path(p).write_text(json.dumps(self.meta, indent=2,
-                                                                                        default=str)))
-        return out
+        """Write the validation folder as a unit (see sim.experiment.results.staged_folder): the old
+        folder stays whole until the new one is complete. To have the chart in the same unit, stage
+        the folder yourself and call `write_files` and the chart writer inside (as `caseload
+        validation` does)."""
+        with staged_folder(out, VALIDATION_MARKER) as folder:
+            self.write_files(folder)
+        return Path(out)
+
+    def write_files(self, folder: Path) -> None:
+        """The comparison's files (a/, b/, differences.csv, comparison.json), validation.csv,
+        validation_terms.csv and, last, validation.json listing the two tables with their SHA-256.
+        `folder` is a staging folder: the files need no atomic writes of their own."""
+        self.comparison.write_files(folder)
+        self.table.to_csv(folder / "validation.csv", index=False)
+        self.terms.to_csv(folder / "validation_terms.csv", index=False)
+        meta = {**self.meta, MANIFEST_KEY: file_manifest(folder, ["validation.csv", "validation_terms.csv"])}
+        (folder / VALIDATION_MARKER).write_text(json.dumps(meta, indent=2, default=str))
+
+
+VALIDATION_MARKER = "validation.json"
 
 
 def validation_params(scale: float, years: float = 2.0) -> tuple[LoadedParams, LoadedParams]:
@@ -186,10 +197,12 @@ def fte_terms(cmp: Comparison, scale: float) -> pd.DataFrame:
 
 
 def run_validation(scale: float = 0.02, replications: int = 5, seed: int = 1, workers: int | None = 1,
-                   years: float = 2.0, executor: Executor | None = None) -> Validation:
+                   years: float = 2.0, executor: Executor | None = None,
+                   params: tuple[LoadedParams, LoadedParams] | None = None) -> Validation:
     """Run pre_reform and reform_2027 with common random numbers and judge the model against the
-    official figures. The gap to the official ΔFTE is also a row, so that it is never hidden."""
-    pre, post = validation_params(scale, years)
+    official figures. The gap to the official ΔFTE is also a row, so that it is never hidden.
+    `params` is `validation_params(scale, years)` when a caller has already loaded and checked it."""
+    pre, post = params if params is not None else validation_params(scale, years)
     cmp = compare(pre, post, replications=replications, seed=seed, workers=workers, executor=executor)
     values = _model_values(cmp, scale, pre.scenario.money.caseworker_dkk_per_fte_year)
     table = validation_table(values)

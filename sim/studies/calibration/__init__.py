@@ -26,10 +26,10 @@ default's rules (the 2027 reform), so running it shows the reform in that munici
 from sim.studies.calibration.check import check_run, compare, corrected, format_comparison, measured
 from sim.studies.calibration.figures import Figures, GroupFigures, read_figures
 from sim.studies.calibration.hazards import implied_external_inflows, scaled_group, solve_factors
-from sim.studies.calibration.procedure import Calibration, calibrate
+from sim.studies.calibration.procedure import Calibration, calibrate, check_out
 from sim.studies.calibration.scenario_file import scenario_dict, to_toml
 from sim.studies.calibration.targets import Target, group_target
 
-__all__ = ["Calibration", "Figures", "GroupFigures", "Target", "calibrate", "check_run", "compare", "corrected",
-           "format_comparison", "group_target", "implied_external_inflows", "measured", "read_figures",
+__all__ = ["Calibration", "Figures", "GroupFigures", "Target", "calibrate", "check_out", "check_run", "compare",
+           "corrected", "format_comparison", "group_target", "implied_external_inflows", "measured", "read_figures",
            "scaled_group", "scenario_dict", "solve_factors", "to_toml"]

@@ -11,11 +11,15 @@ import csv
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sim.inputs.errors import ParamError
+from sim.inputs.files import is_file, read_text_lines
+from sim.inputs.municipalities import find
 
 GROUP_FIGURES = ("stock", "inflow_per_year", "mean_spell_weeks", "share_to_work")
 OTHER_FIGURES = ("caseworker_fte", "fte_target", "population", "municipality", "rules")
+PROVIDER_FIGURES = ("caseworker_fte", "fte_target")  # figures whose group column names a provider
 
 
 @dataclass
@@ -53,58 +57,95 @@ def _number(text: str, where: str) -> float:
     return x
 
 
-def read_figures(path: str | Path, groups: list[str]) -> Figures:
-    """Read the long-form CSV (figure, group, value, source); lines starting with # are comments."""
-    p = Path(path)
-    if not p.is_file():
-        raise ParamError("FIGURES", str(path), "an existing CSV file (see params/calibration_example.csv)")
-    with open(p, encoding="utf-8-sig", newline="") as fh:
-        lines = [ln for ln in fh if ln.strip() and not ln.lstrip().startswith("#")]
-    reader = csv.DictReader(lines)
-    missing = {"figure", "group", "value"} - set(reader.fieldnames or [])
+def _rows(p: Path) -> list[tuple[int, dict[str | None, Any]]]:
+    """The CSV's data rows with their line numbers (comments and blank lines skipped); a file
+    that is not such a CSV is refused in one line."""
+    allowed = "a CSV with the columns figure, group, value, source (see params/calibration_example.csv)"
+    if not is_file(p):
+        raise ParamError("FIGURES", str(p), "an existing " + allowed.removeprefix("a "))
+    numbered = [(i, ln) for i, ln in enumerate(read_text_lines(p, "FIGURES", "CSV file"), start=1)
+                if ln.strip() and not ln.lstrip().startswith("#")]
+    reader = csv.DictReader([ln for _, ln in numbered])
+    records = []
+    try:
+        for rec in reader:  # the line a record ends on, in the file's numbering
+            records.append((numbered[reader.line_num - 1][0], rec))
+    except csv.Error as exc:
+        raise ParamError("FIGURES", str(p), f"{allowed} ({exc})") from None
+    missing = {"figure", "group", "value"} - {str(f).strip() for f in reader.fieldnames or []}
     if missing:
-        raise ParamError("FIGURES", str(path),
-                         f"a CSV with the columns figure, group, value, source (missing {sorted(missing)})")
+        raise ParamError("FIGURES", str(p), f"{allowed} (missing {sorted(missing)})")
+    out = []
+    for line, rec in records:
+        row = {(k.strip() if isinstance(k, str) else k): v for k, v in rec.items()}
+        if row.get(None):
+            raise ParamError(f"{p.name} line {line}", dict(numbered)[line].strip(),
+                             "no more fields than the header has columns (a comma inside a number? write 1000, "
+                             "not 1,000, or quote the field)")
+        out.append((line, row))
+    return out
+
+
+def _text(row: dict[str | None, Any], column: str) -> str:
+    value = row.get(column)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def read_figures(path: str | Path, groups: list[str], providers: list[str] | None = None) -> Figures:
+    """Read the long-form CSV (figure, group, value, source); lines starting with # are comments.
+
+    Every line must count: an unknown figure, group or provider, a figure given twice, or an empty
+    value is an error naming the line, never a figure silently left out or overwritten."""
+    p = Path(path)
     fig = Figures(str(p))
-    for i, row in enumerate(reader, start=2):
-        name = (row.get("figure") or "").strip()
-        key = (row.get("group") or "").strip()
-        value = (row.get("value") or "").strip()
-        source = (row.get("source") or "").strip()
-        where = f"{p.name} line {i}: {name}" + (f"[{key}]" if key else "")
-        if name in GROUP_FIGURES:
-            if key not in groups:
-                raise ParamError(where, key, f"a group of the national default: {', '.join(groups)}")
-            if value == "":
-                continue
-            x = _number(value, f"groups.{key}.{name}")
-            if name == "share_to_work" and not 0.0 < x < 1.0:
-                raise ParamError(f"groups.{key}.share_to_work", x,
-                                 "a share strictly between 0 and 1 (not a percentage)")
-            gf = fig.groups.setdefault(key, GroupFigures())
-            setattr(gf, name, x)
-            gf.sources[name] = source
-        elif name == "caseworker_fte":
-            if not key:
-                raise ParamError(where, key, "a provider name in the group column (municipality, akasse)")
-            fig.fte[key] = _number(value, f"capacity.providers.{key}.fte")
-            fig.sources[f"fte.{key}"] = source
-        elif name == "fte_target":
-            if not key:
-                raise ParamError(where, key, "a provider name in the group column (municipality, akasse)")
-            fig.fte_targets[key] = _number(value, f"fte_target.{key}")
-            fig.sources[f"fte_target.{key}"] = source
-        elif name == "population":
-            fig.population = _number(value, "population")
-            if fig.population <= 0:
-                raise ParamError("population", value, "the municipality's number of inhabitants, > 0")
-            fig.sources["population"] = source
-        elif name == "municipality":
-            fig.municipality = value
-        elif name == "rules":
-            fig.rules = value
-        else:
-            raise ParamError(where, name, f"one of {', '.join(GROUP_FIGURES + OTHER_FIGURES)}")
+    seen: dict[tuple[str, str], int] = {}
+    for line, row in _rows(p):
+        name, key, value = _text(row, "figure"), _text(row, "group"), _text(row, "value")
+        where = f"{p.name} line {line}: {name}" + (f"[{key}]" if key else "")
+        if name not in GROUP_FIGURES + OTHER_FIGURES:
+            raise ParamError(f"{p.name} line {line}: figure", name,
+                             f"one of {', '.join(GROUP_FIGURES + OTHER_FIGURES)}")
+        if (name, key) in seen:
+            raise ParamError(where, value, f"each figure once (it is also on line {seen[name, key]})")
+        seen[name, key] = line
+        if value == "":
+            raise ParamError(where, value, "a value (leave the line out for a figure you do not have)")
+        _read_row(fig, name, key, value, _text(row, "source"), where, groups, providers)
     if not fig.groups:
         raise ParamError("FIGURES", str(path), "figures for at least one group")
     return fig
+
+
+def _read_row(fig: Figures, name: str, key: str, value: str, source: str, where: str, groups: list[str],
+              providers: list[str] | None) -> None:
+    """Put one figure into `fig`, checking that its group column names what the figure needs."""
+    if name in GROUP_FIGURES:
+        if key not in groups:
+            raise ParamError(where, key, f"a group of the national default: {', '.join(groups)}")
+        x = _number(value, f"groups.{key}.{name}")
+        if name == "share_to_work" and not 0.0 < x < 1.0:
+            raise ParamError(f"groups.{key}.share_to_work", x, "a share strictly between 0 and 1 (not a percentage)")
+        gf = fig.groups.setdefault(key, GroupFigures())
+        setattr(gf, name, x)
+        gf.sources[name] = source
+    elif name in PROVIDER_FIGURES:
+        if not key or (providers is not None and key not in providers):
+            raise ParamError(where, key, "a provider in the group column: " + ", ".join(providers or ["municipality",
+                                                                                                   "akasse"]))
+        if name == "caseworker_fte":
+            fig.fte[key] = _number(value, f"capacity.providers.{key}.fte")
+            fig.sources[f"fte.{key}"] = source
+        else:  # fte_target: all job-centre work of the provider (fte_needed), a target for other case work
+            fig.fte_targets[key] = _number(value, f"fte_target.{key}")
+            fig.sources[f"fte_target.{key}"] = source
+    elif key:
+        raise ParamError(where, key, f"an empty group column: {name} is not a figure per group")
+    elif name == "population":
+        fig.population = _number(value, "population")
+        if fig.population <= 0:
+            raise ParamError("population", value, "the municipality's number of inhabitants, > 0")
+        fig.sources["population"] = source
+    elif name == "municipality":
+        fig.municipality = find(value).name  # an unknown name is refused here, with close matches
+    else:
+        fig.rules = value

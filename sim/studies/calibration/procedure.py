@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from sim.experiment.results import Results, atomic_write
-from sim.inputs.errors import ParamError
+from sim.experiment.results import Results
+from sim.inputs.errors import ParamError, one_line
+from sim.inputs.files import check_output_file, is_shipped
 from sim.inputs.loading import load_params
 from sim.inputs.schema import LoadedParams
 from sim.metrics.stats import mean_ci
@@ -34,12 +39,41 @@ class Calibration:
     fte_check: pd.DataFrame | None = None  # provider, target, simulated fte_needed (95 % CI) after the fit
 
 
+def check_out(out: str | Path, figures: str | Path) -> Path:
+    """The scenario file to write: a .toml path one can write, which is neither the figures nor a
+    file the model itself reads (the shipped national default, rule sets, presets, sweeps), and
+    not called national_default.toml (the file extends national_default and would find itself).
+    The shipped files are recognised before anything is probed, so their folder is not touched."""
+    path = Path(str(out))
+    if str(out).strip() and "\x00" not in str(out):
+        if is_shipped(path):
+            raise ParamError("--out", str(out), "a scenario file of your own: this one is shipped with caseload-sim "
+                                                "and every command reads it")
+        if path.name == "national_default.toml":
+            raise ParamError("--out", str(out), "a name other than national_default.toml: the calibrated scenario "
+                                                "extends national_default and would extend itself")
+        if _same_file(path, Path(figures)):
+            raise ParamError("--out", str(out), "a scenario file other than FIGURES")
+    return check_output_file(out, "--out", suffix=".toml")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except (OSError, RuntimeError, ValueError):
+        return False
+
+
 def calibrate(figures: str | Path, out: str | Path, name: str | None = None, replications: int = 4,
               seed: int = 1, check: bool = True) -> Calibration:
-    """Write a scenario calibrated to `figures` at `out`; with `check`, correct once and compare."""
+    """Write a scenario calibrated to `figures` at `out`; with `check`, correct once and compare.
+
+    `out` is replaced only when the new scenario is complete and validates: until then it is a
+    hidden file beside `out`, removed if anything fails or the user interrupts."""
+    out = check_out(out, figures)
     base_params = load_params(overrides={"scale": 1.0})
     groups = list(base_params.scenario.groups)
-    fig = read_figures(figures, groups)
+    fig = read_figures(figures, groups, list(base_params.scenario.capacity.providers))
     if fig.rules not in ("pre_reform", "reform_2026", "reform_2027"):
         load_params(overrides={"rules": fig.rules})  # raises the usual error for an unknown rule set
     targets = {g: group_target(g, fig.groups[g]) for g in groups if g in fig.groups}
@@ -47,23 +81,24 @@ def calibrate(figures: str | Path, out: str | Path, name: str | None = None, rep
     if missing and fig.population is None and not fig.municipality:
         raise ParamError(f"groups.{missing[0]}", None, "figures for every group, or the municipality's population "
                          "(or name) to scale the national default for the groups left out")
-    name = name or Path(out).stem
+    name = name or out.stem
     national_stock = sum(grp.stock for grp in base_params.scenario.groups.values())
-    out = Path(out)
     base_targets = dict(targets)
-    factors = _write(base_params, fig, name, targets, base_targets, national_stock, out)
     comparison = pd.DataFrame()
     fit, fte_check = None, None
-    if check:
-        first = measured(check_run(out, fig.rules, replications, seed))
-        base_targets = corrected(targets, base_targets, first)
-        factors = _write(base_params, fig, name, targets, base_targets, national_stock, out)
-        second = check_run(out, fig.rules, replications, seed)
-        comparison = compare(targets, measured(second))
-        if fig.fte_targets:
-            fit = fit_case_work(second, fig.fte_targets, load_params(out).scenario)
-            _write(base_params, fig, name, targets, base_targets, national_stock, out, case_work=fit.rates)
-            fte_check = fte_comparison(check_run(out, fig.rules, replications, seed), fig.fte_targets)
+    with _scratch_file(out) as draft:
+        factors = _write(base_params, fig, name, targets, base_targets, national_stock, draft)
+        if check:
+            first = measured(check_run(draft, fig.rules, replications, seed))
+            base_targets = corrected(targets, base_targets, first)
+            factors = _write(base_params, fig, name, targets, base_targets, national_stock, draft)
+            second = check_run(draft, fig.rules, replications, seed)
+            comparison = compare(targets, measured(second))
+            if fig.fte_targets:  # other case work fitted to the FTE targets, then checked once more
+                fit = fit_case_work(second, fig.fte_targets, load_params(draft).scenario)
+                _write(base_params, fig, name, targets, base_targets, national_stock, draft, case_work=fit.rates)
+                fte_check = fte_comparison(check_run(draft, fig.rules, replications, seed), fig.fte_targets)
+        os.replace(draft, out)
     text = format_comparison(comparison, fig, out, replications) if check else f"Wrote {out} (no check run)."
     if fit is not None and fte_check is not None:
         text += "\n" + format_time_use(fit, fte_check)
@@ -88,10 +123,28 @@ def format_time_use(fit: TimeUseFit, check: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+@contextmanager
+def _scratch_file(out: Path) -> Iterator[Path]:
+    """A hidden file beside `out` (so that the scenario's relative references resolve as they will
+    at `out`), removed unless it was renamed into place."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.stem}.", suffix=".calibrating.toml")
+    os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes files private; a scenario is for sharing
+    try:
+        yield Path(tmp)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
 def _write(params: LoadedParams, fig: Figures, name: str, targets: dict[str, Target], base: dict[str, Target],
-           national_stock: float, out: Path, case_work: dict[str, float] | None = None
+           national_stock: float, path: Path, case_work: dict[str, float] | None = None
            ) -> dict[str, tuple[float, float]]:
-    """Solve the hazard factors for the baseline targets and write the scenario file atomically."""
+    """Solve the hazard factors for the baseline targets, write the scenario to `path` (with other
+    case work fitted to the FTE targets, when given) and check that it validates."""
     factors = {g: solve_factors(g, params.scenario.groups[g], params.scenario.frailty.variance, base[g].mean_weeks,
                                 base[g].share_to_work) for g in targets}
     local_stock = sum(t.stock for t in targets.values())
@@ -104,10 +157,8 @@ def _write(params: LoadedParams, fig: Figures, name: str, targets: dict[str, Tar
             **{g: round(r, 6) for g, r in case_work.items()},
             "source": f"[A] fitted by `caseload calibrate` to the FTE targets ({srcs}) on the baseline rules "
                       f"{fig.rules}, a common factor on the national default within 0-1 h per citizen-week"}}
-    header = (f"# Calibrated by `caseload calibrate {Path(fig.path).name}` on {dt.date.today()}.\n"
+    header = (f"# Calibrated by `caseload calibrate {one_line(Path(fig.path).name)}` on {dt.date.today()}.\n"
               f"# Stocks and Little's-law inflows from the figures; hazards of the national default scaled per group.")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    text = to_toml(data, header)
-    atomic_write(out, lambda p: Path(p).write_text(text, encoding="utf-8"))
-    load_params(out)  # the file must validate
+    path.write_text(to_toml(data, header), encoding="utf-8")
+    load_params(path)  # the file must validate
     return factors

@@ -26,12 +26,21 @@ def _toml_value(v: Any) -> str:
     if isinstance(v, dt.date):
         return v.isoformat()
     if isinstance(v, str):
-        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return '"' + "".join(_toml_char(ch) for ch in v) + '"'
     if isinstance(v, list):
         return "[" + ", ".join(_toml_value(x) for x in v) + "]"
     if isinstance(v, dict):
         return "{ " + ", ".join(f"{k} = {_toml_value(x)}" for k, x in v.items()) + " }"
     raise TypeError(f"cannot write {type(v).__name__} to TOML")
+
+
+def _toml_char(ch: str) -> str:
+    """One character inside a TOML basic string: quotes, backslashes and control characters escaped."""
+    if ch in ('"', "\\"):
+        return "\\" + ch
+    if ch < " " or ch == "\x7f":
+        return f"\\u{ord(ch):04x}"
+    return ch
 
 
 def to_toml(data: dict[str, Any], header: str = "") -> str:
