@@ -92,15 +92,15 @@ def test_bad_sweep_files_are_param_errors(bad):
         parse_spec(bad)
 
 
-def test_sweep_command_bad_factor_path_is_exit_2(tmp_path, capsys):
+def test_sweep_command_bad_factor_path_is_exit_2_before_anything_runs(tmp_path, capsys):
     from sim.cli.main import main
 
     spec = tmp_path / "bad.toml"
     spec.write_text(SIM_SWEEP.replace("effects.talk_multiplier.dagpenge", "effects.no_such_thing"))
-    assert main(["sweep", str(spec), "--serial", "--out", str(tmp_path / "o")]) == 0
-    # an unknown parameter is an invalid point: recorded as an error for each task, the sweep goes on
-    assert (tmp_path / "o" / "errors.csv").exists()
-    assert "failed" in capsys.readouterr().out
+    assert main(["sweep", str(spec), "--serial", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "factors.effects.no_such_thing" in err and "unknown parameter" in err
+    assert not (tmp_path / "o").exists()  # nothing ran, nothing was written
     assert main(["sweep", str(spec), "--serial", "--dask", "local"]) == 2
 
 
@@ -138,14 +138,15 @@ def test_a_task_that_raises_is_recorded_and_the_sweep_goes_on(tmp_path):
 
     spec = parse_spec({"design": "lhs", "points": 10, "replications": 2, "factors": {"x": [0.0, 1.0]}})
     res = run_sweep(spec, tmp_path / "f", model=FunctionModel(flaky))
-    assert res.n_done == 20 and len(res.errors) == 10 and len(res.kpis) == 10
+    assert res.n_done == 10 and res.n_failed == 10 and len(res.errors) == 10 and len(res.kpis) == 10
     assert res.errors["error"].str.contains("model failed here").all()
     n = len(calls)
     again = run_sweep(spec, tmp_path / "f", model=FunctionModel(flaky))
-    assert again.computed == 0 and len(calls) == n  # done, errors included, is not repeated
+    # a failed task is not run again on its own, and it is not counted as done
+    assert again.computed == 0 and len(calls) == n and again.n_done == 10 and again.n_failed == 10
     spec.retry_errors = True
     retried = run_sweep(spec, tmp_path / "f", model=FunctionModel(flaky))
-    assert retried.computed == 10 and len(retried.errors) == 10
+    assert retried.computed == 10 and len(retried.errors) == 10 and retried.n_done == 10
 
 
 def test_same_results_serial_processes_and_dask(sweep_file, reference, tmp_path):

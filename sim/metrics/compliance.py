@@ -3,7 +3,8 @@
 Each compliance KPI is a share of citizens; its legal threshold is the coverage share written in
 the rule set in force at the end of the run (0.75 for the reform's 75 % rules, 1.0 where the law
 says "everyone"). A minimum is *met* when the lower end of the 95 % interval reaches the
-threshold, *not met* when the upper end stays below it, and *uncertain* otherwise.
+threshold, *not met* when the upper end stays below it, and *uncertain* otherwise, always so
+with fewer than two replications (one value has no interval).
 """
 
 from __future__ import annotations
@@ -52,4 +53,6 @@ def assess(summary: pd.DataFrame, thresholds: pd.DataFrame) -> pd.DataFrame:
     high = df["ci_high"].fillna(df["mean"])
     df["status"] = np.where(low >= df["threshold"] - 1e-12, "met",
                             np.where(high < df["threshold"] - 1e-12, "not met", "uncertain"))
+    # One value has no interval: it cannot show a minimum met or missed with confidence.
+    df.loc[~(df["n"] >= 2), "status"] = "uncertain"
     return df[COLUMNS].reset_index(drop=True)

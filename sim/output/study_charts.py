@@ -58,11 +58,15 @@ def comparison_chart(cmp: Comparison, lang: str = "en") -> Figure:
 
 
 def _sensitivity_bars(ax, df: pd.DataFrame, ypos: np.ndarray, method: str, lang: str) -> pd.DataFrame:
-    """Draw the bars (μ* and σ for Morris, S1 and ST otherwise); returns the rows in drawn order."""
+    """Draw the bars (μ*, σ and μ with its interval for Morris, S1 and ST otherwise); returns the rows
+    in drawn order."""
     if method == "morris":
         df = df.sort_values("mu_star")
         ax.barh(ypos, df["mu_star"], xerr=df["mu_star_conf"], color="#1f77b4", label="μ*")
         ax.plot(df["sigma"], ypos, "o", color="#d62728", label="σ")
+        if "mu_conf" in df:  # the signed mean effect: its interval, unlike μ*'s, is not pushed off zero by noise
+            ax.errorbar(df["mu"], ypos, xerr=df["mu_conf"], fmt="s", ms=4, color="black", label="μ (95 % CI)")
+            ax.axvline(0, color="#444444", lw=0.8)
         ax.set_xlabel("elementary effect (μ*, σ)" if lang == "en" else "elementær effekt (μ*, σ)")
         return df
     key = "ST" if "ST" in df else "S1"
@@ -72,7 +76,8 @@ def _sensitivity_bars(ax, df: pd.DataFrame, ypos: np.ndarray, method: str, lang:
     ax.barh(ypos - (0.2 if "ST" in df else 0.0), df["S1"], height=0.4 if "ST" in df else 0.7,
             xerr=df["S1_conf"], color="#1f77b4", label="S1")
     ax.set_xlabel("Sobol index" if lang == "en" else "Sobol-indeks")
-    ax.set_xlim(left=min(0.0, float(np.nanmin(df["S1"])) - 0.05))
+    lowest = np.nanmin(df["S1"].to_numpy(dtype=float)) if df["S1"].notna().any() else 0.0
+    ax.set_xlim(left=min(0.0, float(lowest) - 0.05))
     return df
 
 
@@ -115,11 +120,29 @@ def write_comparison_chart(cmp: Comparison, out: str | Path, lang: str = "en") -
     return save_png_svg(comparison_chart(cmp, lang), Path(out), "differences")
 
 
-def write_sensitivity_charts(res: SweepResult, indices: dict[str, pd.DataFrame], lang: str = "en") -> list[Path]:
-    """sensitivity_KPI.png and .svg in the sweep folder for every KPI with indices."""
-    caption = (f"sweep {res.spec.name} ({res.spec.design}, {len(res.points)} points × {res.spec.replications} "
-               f"replications, seed {res.spec.seed}), caseload-sim {__version__}")
+def _caption(res: SweepResult, diagnosis: pd.DataFrame | None, kpi: str) -> str:
+    """The sweep's design and, from its diagnosis, the verdict and noise share of `kpi`."""
+    text = (f"sweep {res.spec.name} ({res.spec.design}, {len(res.points)} points × {res.spec.replications} "
+            f"replications, seed {res.spec.seed}), caseload-sim {__version__}")
+    if diagnosis is not None and (diagnosis["kpi"] == kpi).any():
+        d = diagnosis[diagnosis["kpi"] == kpi].iloc[0]
+        share = d["noise_share_of_means"]
+        noise = f", replication noise {share:.0%} of the spread" if np.isfinite(share) else ""
+        text += f"; {d['verdict']}{noise}"
+    return text
+
+
+def write_sensitivity_charts(res: SweepResult, indices: dict[str, pd.DataFrame], lang: str = "en",
+                             folder: Path | None = None, diagnosis: pd.DataFrame | None = None) -> list[Path]:
+    """sensitivity_KPI.png and .svg in `folder` (default the sweep folder) for every KPI with indices;
+    a KPI whose indices are all NaN (too few points) gets no chart, and the caption carries the
+    diagnosis's verdict, so a chart of noise does not pass for a finding."""
     written = []
     for kpi, df in indices.items():
-        written += save_png_svg(sensitivity_chart(df, kpi, lang, caption=caption), res.out, f"sensitivity_{kpi}")
+        values = df.drop(columns=["kpi", "factor", "method"], errors="ignore")
+        if values.isna().all().all():
+            continue
+        stem = "sensitivity_" + "".join(c if c.isalnum() or c in "_-" else "_" for c in kpi)
+        written += save_png_svg(sensitivity_chart(df, kpi, lang, caption=_caption(res, diagnosis, kpi)),
+                                folder or res.out, stem)
     return written

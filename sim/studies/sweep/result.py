@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim.metrics.kpi_refs import parse_kpi_ref
 from sim.studies.sensitivity import analyse
 from sim.studies.sweep.spec import SweepSpec
 
@@ -23,6 +24,7 @@ class SweepResult:
     computed: int = 0
     wall_s: float = 0.0
     executor: dict[str, Any] = field(default_factory=dict)
+    deterministic: bool = False  # the model has no replication noise (e.g. the Ishigami function)
 
     @property
     def kpis(self) -> pd.DataFrame:
@@ -41,28 +43,49 @@ class SweepResult:
 
     @property
     def n_done(self) -> int:
+        """Tasks finished without error: a failed task is stored, but it is not done."""
+        ok = self.tasks[self.tasks["status"] == "ok"]
+        return int(ok[["point", "replication"]].drop_duplicates().shape[0]) if len(ok) else 0
+
+    @property
+    def n_stored(self) -> int:
+        """Tasks with a stored record, done or failed: what a rerun does not compute again on its own."""
         return int(self.tasks[["point", "replication"]].drop_duplicates().shape[0]) if len(self.tasks) else 0
+
+    @property
+    def n_failed(self) -> int:
+        """Tasks whose latest attempt failed (see `errors`; ``retry_errors`` reruns them)."""
+        bad = self.tasks[self.tasks["status"] == "error"]
+        return int(bad[["point", "replication"]].drop_duplicates().shape[0]) if len(bad) else 0
 
     @property
     def throughput(self) -> float:
         """Tasks per second computed by this run (0 if it computed none)."""
         return self.computed / self.wall_s if self.computed and self.wall_s > 0 else 0.0
 
-    def point_means(self, kpi: str, group: str = "all", provider: str = "all") -> pd.Series:
-        """One KPI's mean over replications per design point, in design order (NaN where missing)."""
+    def values(self, ref: str) -> pd.DataFrame:
+        """point, replication, value of one KPI reference (``kpi``, ``kpi[group]`` or ``kpi[group/provider]``)."""
+        kpi, group, provider = parse_kpi_ref(ref)
         k = self.kpis
-        sel = k[(k.kpi == kpi) & (k.group == group) & (k.provider == provider)]
-        return sel.groupby("point")["value"].mean().reindex(self.points["point"]).rename(kpi)
+        return k[(k.kpi == kpi) & (k.group == group) & (k.provider == provider)][["point", "replication", "value"]]
+
+    def point_means(self, kpi: str, group: str | None = None, provider: str | None = None) -> pd.Series:
+        """One KPI's mean over replications per design point, in design order (NaN where missing).
+        `kpi` may be a reference such as ``fte_needed[dagpenge]``; `group` and `provider` override it."""
+        name, g, p = parse_kpi_ref(kpi)
+        ref = f"{name}[{group or g}/{provider or p}]"
+        return self.values(ref).groupby("point")["value"].mean().reindex(self.points["point"]).rename(kpi)
 
     def table(self, kpis: list[str] | None = None) -> pd.DataFrame:
-        """The design with each KPI's mean over replications (group and provider "all")."""
+        """The design with the mean over replications of each KPI reference (of the sweep file by default)."""
         out = self.points[["point", *[f.path for f in self.spec.factors]]].copy()
         for kpi in kpis or self.spec.kpis:
             out[kpi] = self.point_means(kpi).to_numpy()
         return out
 
-    def sensitivity(self, kpi: str, group: str = "all", provider: str = "all") -> pd.DataFrame:
-        """Sobol (sobol design), Morris (morris) or RBD-FAST first-order Sobol (lhs) indices."""
+    def sensitivity(self, kpi: str, group: str | None = None, provider: str | None = None) -> pd.DataFrame:
+        """Sobol (sobol design), Morris (morris) or RBD-FAST first-order Sobol with linear effects (lhs)
+        indices; NaN with a SensitivityWarning when the design is too small for the method."""
         factors = [f.path for f in self.spec.factors]
         X = self.points[factors].to_numpy(dtype=float)
         return analyse(self.spec.design, self.spec.bounds, X, self.point_means(kpi, group, provider).to_numpy(),

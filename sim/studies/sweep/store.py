@@ -8,6 +8,7 @@ the unwritten buffer; a rerun reads which tasks are done and computes the rest.
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,14 @@ class Store:
         """Every stored row; where a task was stored twice (a retried error), the latest part wins."""
         frames = []
         for p in self.parts():
-            df = pd.read_parquet(p)
+            try:
+                df = pd.read_parquet(p)
+            except Exception as exc:  # noqa: BLE001 - pyarrow raises many kinds for a damaged file
+                raise ParamError("--out", str(self.out), f"a sweep folder whose task parts are readable ({p.name}: "
+                                 f"{type(exc).__name__}); delete that part to compute its tasks again") from None
+            if not set(TASK_COLUMNS) <= set(df.columns):
+                raise ParamError("--out", str(self.out), f"a sweep folder whose task parts hold the task columns "
+                                 f"({p.name} does not); delete that part to compute its tasks again")
             df["part"] = int(p.stem.split("-")[1])
             frames.append(df)
         if not frames:
@@ -69,11 +77,14 @@ class Store:
         self._seq += 1
 
     def clean_temporaries(self) -> None:
-        """Remove half-written temporary files a killed run left behind."""
+        """Remove half-written temporary files (and report folders) a killed run left behind."""
         for d in (self.out, self.tasks_dir):
             if d.exists():
                 for tmp in d.glob(".*.tmp"):
-                    tmp.unlink(missing_ok=True)
+                    if tmp.is_dir() and not tmp.is_symlink():
+                        shutil.rmtree(tmp, ignore_errors=True)
+                    else:
+                        tmp.unlink(missing_ok=True)
 
 
 class Lock:
