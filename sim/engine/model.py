@@ -37,6 +37,7 @@ from sim.engine.contacts import OfferMix, TaskCosts, group_constants
 from sim.engine.exemption import ExemptionPool, Exemptions
 from sim.engine.exits import add_window, start_exit_clocks
 from sim.engine.hazard import INF, WORK
+from sim.engine.persons_touched import count_touched_years
 from sim.engine.planner import CLARIF, HANDOVER, OFFER, ON_REQUEST, TALK, Planner, deadline, push
 from sim.engine.population import (
     arrivals,
@@ -55,7 +56,6 @@ from sim.engine.workdays import WorkingCalendar
 STOCK_KEY_BASE = 1 << 50
 GROUP_KEY_SHIFT = 40
 BOOKING_MARGIN_DAYS = 800
-YEAR_DAYS = 365.25
 
 
 @contextmanager
@@ -76,8 +76,8 @@ def without_gc_pauses() -> Iterator[None]:
             gc.enable()
 
 
-# One class of about 300 lines: the SimPy processes share the environment, the ledgers and the
-# recorder, and the per-event methods stay methods so that the hot path has no extra call layers.
+# About 320 lines, over the house's ~300 on purpose: the SimPy processes share the environment, the
+# ledgers and the recorder, and the per-event methods stay methods so the hot path has no extra call layers.
 class Model:
     """One replication of a scenario."""
 
@@ -211,7 +211,7 @@ class Model:
             self.recorder.on_censor(self.gidx[c.g], c.spell_start)
             self.recorder.on_provider_days(self.gidx[c.g], self.pidx[c.provider], self.horizon - c.provider_since,
                                            end=self.horizon)
-            self._touch(c, self.horizon)
+            count_touched_years(self.recorder, c, self.gidx[c.g], len(self.groups), self.horizon, self.horizon)
             score_spell(self.recorder, c, self.gidx[c.g], self.horizon, self.horizon, self.pidx)
             self._log_spell(c, self.horizon, None)
 
@@ -385,24 +385,12 @@ class Model:
         score_spell(self.recorder, c, gi, now, self.horizon, self.pidx, to_work=dest == WORK)
         self._log_spell(c, now, dest)
         self.recorder.on_provider_days(gi, self.pidx[c.provider], now - c.provider_since, end=now)
-        self._touch(c, now)
+        count_touched_years(self.recorder, c, self.gidx[c.g], len(self.groups), now, self.horizon)
         self.recorder.on_exit(now, gi, self.pidx[c.provider], c.spell_start, dest == WORK,
                               external=not moves, case_start=c.case_start, new_entry=c.new_entry)
         if moves:
             self._start_spell(c, dest, now, external=False, initial=False)
         return moves
-
-    def _touch(self, c: Citizen, end: float) -> None:
-        """Count the run years the ending spell [spell start, end) touched, once per person, year and
-        group (and once per person and year over all groups)."""
-        start = max(c.spell_start, 0.0)
-        last = max(start, min(end, self.horizon) - 1e-9)
-        y0, y1 = int(start // YEAR_DAYS), int(last // YEAR_DAYS)
-        for key, gi in ((c.g, self.gidx[c.g]), ("*", len(self.groups))):
-            first = max(y0, c.touched.get(key, -1) + 1)
-            if first <= y1:
-                self.recorder.on_touch(gi, first, y1)
-                c.touched[key] = y1
 
     def _log_spell(self, c: Citizen, end: float, dest: str | None) -> None:
         if self.spell_log is not None:
