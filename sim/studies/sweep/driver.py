@@ -29,7 +29,7 @@ from sim.studies.sweep.design import design_points
 from sim.studies.sweep.models import SweepModel, SweepTask, point_seed, resolve_model, run_task
 from sim.studies.sweep.result import SweepResult
 from sim.studies.sweep.spec import SweepSpec, load_sweep
-from sim.studies.sweep.store import Lock, Store
+from sim.studies.sweep.store import Lock, Store, task_keys
 
 
 def _read_points(path: Path) -> pd.DataFrame:
@@ -101,11 +101,7 @@ def _todo(spec: SweepSpec, points: pd.DataFrame, done: pd.DataFrame) -> list[tup
     """(point, replication) pairs to run: those not stored yet, and the failed ones when retried.
     A failed task is not done (the sweep reports it and exits non-zero) but it is not run again
     on its own: a failure that repeats would only cost time until its cause is fixed."""
-    if len(done) and not spec.retry_errors:
-        have = set(map(tuple, done[["point", "replication"]].drop_duplicates().to_numpy().tolist()))
-    else:
-        ok = done[done["status"] == "ok"] if len(done) else done
-        have = set(map(tuple, ok[["point", "replication"]].drop_duplicates().to_numpy().tolist()))
+    have = task_keys(done, status="ok" if spec.retry_errors else None)
     return [(int(p), r) for p in points["point"] for r in range(spec.replications) if (int(p), r) not in have]
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 from sim.metrics.kpi_refs import parse_kpi_ref
 from sim.studies.sensitivity import analyse
 from sim.studies.sweep.spec import SweepSpec
+from sim.studies.sweep.store import task_keys
 
 
 @dataclass
@@ -44,19 +45,17 @@ class SweepResult:
     @property
     def n_done(self) -> int:
         """Tasks finished without error: a failed task is stored, but it is not done."""
-        ok = self.tasks[self.tasks["status"] == "ok"]
-        return int(ok[["point", "replication"]].drop_duplicates().shape[0]) if len(ok) else 0
+        return len(task_keys(self.tasks, "ok"))
 
     @property
     def n_stored(self) -> int:
         """Tasks with a stored record, done or failed: what a rerun does not compute again on its own."""
-        return int(self.tasks[["point", "replication"]].drop_duplicates().shape[0]) if len(self.tasks) else 0
+        return len(task_keys(self.tasks))
 
     @property
     def n_failed(self) -> int:
         """Tasks whose latest attempt failed (see `errors`; ``retry_errors`` reruns them)."""
-        bad = self.tasks[self.tasks["status"] == "error"]
-        return int(bad[["point", "replication"]].drop_duplicates().shape[0]) if len(bad) else 0
+        return len(task_keys(self.tasks, "error"))
 
     @property
     def throughput(self) -> float:

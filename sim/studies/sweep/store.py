@@ -21,6 +21,15 @@ from sim.inputs.errors import ParamError
 TASK_COLUMNS = ["point", "replication", "status", "kpi", "group", "provider", "value", "error", "wall_s"]
 
 
+def task_keys(tasks: pd.DataFrame, status: str | None = None) -> set[tuple[int, int]]:
+    """The distinct (point, replication) tasks among stored rows (one row per KPI), optionally of one status."""
+    if len(tasks) and status is not None:
+        tasks = tasks[tasks["status"] == status]
+    if not len(tasks):
+        return set()
+    return {(int(p), int(r)) for p, r in tasks[["point", "replication"]].drop_duplicates().to_numpy().tolist()}
+
+
 class Store:
     """The sweep folder: sweep.json, points.parquet and the task dataset tasks/part-*.parquet."""
 
