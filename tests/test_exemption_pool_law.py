@@ -65,10 +65,21 @@ def test_everyone_wants_entries_and_departures_against_integer_reference(cap):
         assert sum(members.values()) <= math.floor(cap * len(members))
 
 
+class _Merged:
+    """The members of every municipality's pool together (the pools are disjoint)."""
+
+    def __init__(self, pools):
+        self.members = {k: v for p in pools for k, v in p.members.items()}
+
+
 def _main_pool(model):
-    """The municipality's exemption pool of a model (its attribute moved in the engine split)."""
+    """The municipalities' exemption pools of a model as one (each citizen is in its own
+    municipality's pool; together they hold the pool groups' citizens in their first months)."""
     pool = getattr(model, "pool", None)
-    return pool if pool is not None else model.exemptions.pool
+    if pool is not None:
+        return pool
+    pools = getattr(model.exemptions, "place_pools", None)
+    return _Merged(pools) if pools is not None else model.exemptions.pool
 
 
 def sampled_pool(params, seed: int):
@@ -134,7 +145,9 @@ def test_an_exemption_the_pool_lifts_is_lifted_for_the_citizen(pool_run):
         for key, exempt in members.items():
             assert exempt or not exempt_at_end[key], (day, key)
     assert len(lifted_or_never) > 1000
-    assert pool_spells.exempt.mean() > 0.15  # and some citizens keep their exemption
+    # and some citizens keep their exemption (at this 2 % scale most of the 98 municipalities' pools
+    # hold a handful of citizens, where floor(0.25 n) / n is well below 0.25: see the test below)
+    assert pool_spells.exempt.mean() > 0.10
 
 
 @pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
@@ -152,11 +165,19 @@ def test_exempt_share_never_above_the_cap_and_the_cap_is_used(pool_run):
     """Each pool entrant wants an exemption with probability 25 % (the random policy at the full
     allowance); the pool keeps the exempt count at or below floor(cap × members) at all times, and
     the share stays close to the cap (a pool that never exempts, or lifts every exemption, fails)."""
-    _, _, seen = pool_run
+    df, _, seen = pool_run
     cap = Fraction(str(rule_set("reform_2027")["exemption"]["max_share"]))
-    shares = []
+    place = dict(zip(df.key, df.place))  # each citizen's municipality (its pool)
+    used = []
     for day, members in seen.items():
-        exempt, n = sum(members.values()), len(members)
-        assert exempt <= math.floor(cap * n), day
-        shares.append(exempt / n)
-    assert min(shares) > 0.2 and sum(shares) / len(shares) > 0.22, shares
+        by_place: dict[int, list[bool]] = {}
+        for key, exempt in members.items():
+            by_place.setdefault(place[key], []).append(exempt)
+        room = 0
+        for p, flags in by_place.items():
+            assert sum(flags) <= math.floor(cap * len(flags)), (day, p)  # the law's count, per municipality
+            room += math.floor(cap * len(flags))
+        used.append(sum(members.values()) / room)
+    # each entrant wants an exemption with probability 1/4, so a pool fills about as fast as it
+    # has room; most of the room is used on average (a pool that never exempts gives 0)
+    assert min(used) > 0.5 and sum(used) / len(used) > 0.7, used

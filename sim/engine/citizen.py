@@ -21,7 +21,8 @@ class Citizen:
                  "under_30", "short_absence", "cap_day", "exempt", "exempt_separate", "pooled", "proc",
                  "windows", "course_provider", "course_days", "trial_arm", "need", "work_left", "work_t",
                  "work_exit", "fixed_exit", "fixed_dest", "provider", "plan", "seq", "booking", "talks",
-                 "offer_days", "clar_days", "new_entry", "provider_since", "rules", "first_block", "touched")
+                 "offer_days", "clar_days", "new_entry", "provider_since", "rules", "first_block", "touched",
+                 "place", "fund")
 
     key: int
     row: Any  # the citizen's row of uniforms (a numpy array)
@@ -60,6 +61,8 @@ class Citizen:
     rules: Any  # the rule set its spell is planned under
     touched: dict[str, int]  # group ("*": any) -> the last run year it was counted in (persons touched)
     first_block: Any  # the talk block that holds its first talk
+    place: int  # index of its municipality (sim.engine.places)
+    fund: int  # index of its a-kasse
 
     def uniform(self, streams: Streams) -> float:
         """The citizen's next own uniform: from its row, then from its private stream."""
@@ -104,6 +107,8 @@ def new_citizen(key: Any, row: Any, attrs: Mapping[str, Any], i: int, need_weigh
     c.course_days = None
     c.trial_arm = None
     c.touched = {}
+    c.place = int(attrs["place"][i]) if "place" in attrs else 0
+    c.fund = int(attrs["fund"][i]) if "fund" in attrs else 0
     return c
 
 
@@ -117,7 +122,7 @@ def spell_record(c: Citizen, end: float, dest: str | None) -> dict[str, Any]:
         "short_absence": c.short_absence, "rules": c.rules.name,
         "talks": [(d - s, p) for d, p in c.talks], "offers": [d - s for d in c.offer_days],
         "trial_arm": c.trial_arm, "course_provider": c.course_provider,
-        "clarifications": [d - s for d in c.clar_days],
+        "clarifications": [d - s for d in c.clar_days], "place": c.place, "fund": c.fund,
     }
 
 

@@ -1,5 +1,5 @@
 """The one-in-four exemption: which citizens of the pool are lifted from the mandatory talks and
-offers beyond the first talk, and the cap as the law counts it.
+offers beyond the first talk, and the cap as the law counts it (per municipality and per a-kasse).
 
 The law lets municipalities and a-kasser exempt up to 25 % of the dagpenge and job-ready citizens
 *in their first 6 months*, counted over that whole pool (domain.md §3). The pool therefore changes
@@ -153,20 +153,29 @@ class ExemptionPool:
 
 
 class Exemptions:
-    """The exemption decisions of one run: who is exempt, within the cap of the rules in force.
+    """The exemption decisions of one run: who is exempt, within the cap of the rules in force,
+    counted as the law counts: one pool per municipality and, when the separately deciding
+    provider (the a-kasse) has a share of its own, one pool per a-kasse of its members.
 
     `cfg` is the scenario's exemption table: the main share and policy, the separately deciding
     provider's own share (``akasse_share``; None: one decision covers all talks) and whether
-    shares beyond the legal cap are allowed. A citizen leaves through each pool's `leave`;
-    that and `follow_rules` give the citizens whose exemption had to be lifted to keep the cap,
-    for the model to plan them in again."""
+    shares beyond the legal cap are allowed. A citizen leaves through `leave`; that and
+    `follow_rules` give the citizens whose exemption had to be lifted to keep the cap, for the
+    model to plan them in again."""
 
-    def __init__(self, cfg: Exemption, first_rules: RuleSet):
+    def __init__(self, cfg: Exemption, first_rules: RuleSet, n_places: int = 1, n_funds: int = 1):
         self.cfg = cfg
         self.policy: ExemptionPolicy = make_policy(cfg)
-        self.pool = ExemptionPool(self.cap(first_rules, cfg.share))
-        self.separate_pool = (ExemptionPool(self.cap(first_rules, cfg.akasse_share))
-                              if cfg.akasse_share is not None else None)
+        cap = self.cap(first_rules, cfg.share)
+        self.place_pools = [ExemptionPool(cap) for _ in range(n_places)]
+        sep_cap = self.cap(first_rules, cfg.akasse_share)
+        self.fund_pools = ([ExemptionPool(sep_cap) for _ in range(n_funds)]
+                           if cfg.akasse_share is not None else [])
+
+    @property
+    def pool(self) -> ExemptionPool:
+        """The first municipality's pool (the only one in a run for one municipality)."""
+        return self.place_pools[0]
 
     def cap(self, rules: RuleSet, share: float | None) -> float:
         """The exempt share allowed: the policy's share, at most the legal cap unless beyond the law."""
@@ -182,39 +191,53 @@ class Exemptions:
         return ex.policy != "none" and (ex.share > 0 or (ex.akasse_share or 0) > 0)
 
     def pools(self) -> list[tuple[ExemptionPool, str]]:
-        """The pools with the citizen flag each decides, main pool first."""
-        out = [(self.pool, MAIN_FLAG)]
-        if self.separate_pool is not None:
-            out.append((self.separate_pool, SEPARATE_FLAG))
-        return out
+        """Every pool with the citizen flag it decides, the municipalities' first."""
+        return [(p, MAIN_FLAG) for p in self.place_pools] + [(p, SEPARATE_FLAG) for p in self.fund_pools]
 
     def decide(self, key: int, group: str, spell_start: float, row, rules: RuleSet, now: float,
-               initial: bool) -> tuple[bool, bool, bool]:
+               initial: bool, place: int = 0, fund: int = 0) -> tuple[bool, bool, bool]:
         """(exempt, exempt from the separate provider's talks, pooled) for a citizen starting a spell.
 
-        Only a citizen of a pool group within its first `pool_window_day` days enters the pools;
-        it is counted as pooled only if it is a new entrant (the initial stock has no history)."""
+        Only a citizen of a pool group within its first `pool_window_day` days enters its
+        municipality's pool, and its a-kasse's pool if its group is one of the a-kasse's; it is
+        counted as pooled only if it is a new entrant (the initial stock has no history)."""
         ex = rules.exemption
         if group not in ex.pool_groups or now - spell_start >= ex.pool_window_day:
             return False, False, False
         leave = spell_start + ex.pool_window_day
         share = self.cap(rules, self.cfg.share)
         wants = self.policy.wants(row[COL_EXEMPTION], row[COL_FRAILTY], row[COL_ASSESSMENT], share)
-        exempt = self.pool.enter(key, leave, wants)
-        if self.separate_pool is None:
+        exempt = self.place_pools[place].enter(key, leave, wants)
+        sep_groups = ex.separate_pool_groups if ex.separate_pool_groups is not None else ex.pool_groups
+        if not self.fund_pools or group not in sep_groups:
             return exempt, exempt, not initial
         sep_share = self.cap(rules, self.cfg.akasse_share)
         # its own draw serves as both its exemption uniform and its assessment noise: a policy
         # reads one of the two, so the separate decision stays independent of the main one
         sep_wants = self.policy.wants(row[COL_SEPARATE_EXEMPTION], row[COL_FRAILTY], row[COL_SEPARATE_EXEMPTION],
                                       sep_share)
-        return exempt, self.separate_pool.enter(key, leave, sep_wants), not initial
+        return exempt, self.fund_pools[fund].enter(key, leave, sep_wants), not initial
+
+    def leave(self, key: int, place: int, fund: int) -> list[tuple[list[int], str]]:
+        """The citizen leaves its pools (exit or a new spell): the exemptions lifted to keep the caps."""
+        out = [(self.place_pools[place].leave(key), MAIN_FLAG)]
+        if self.fund_pools:
+            out.append((self.fund_pools[fund].leave(key), SEPARATE_FLAG))
+        return out
 
     def follow_rules(self, rules: RuleSet) -> list[tuple[list[int], str]]:
         """The caps follow the legal cap of new rules in force."""
-        self.pool.cap = self.cap(rules, self.cfg.share)
-        out = [(self.pool.rebalance(), MAIN_FLAG)]
-        if self.separate_pool is not None:
-            self.separate_pool.cap = self.cap(rules, self.cfg.akasse_share)
-            out.append((self.separate_pool.rebalance(), SEPARATE_FLAG))
+        out = []
+        for pool in self.place_pools:
+            pool.cap = self.cap(rules, self.cfg.share)
+            out.append((pool.rebalance(), MAIN_FLAG))
+        for pool in self.fund_pools:
+            pool.cap = self.cap(rules, self.cfg.akasse_share)
+            out.append((pool.rebalance(), SEPARATE_FLAG))
         return out
+
+    def stats(self) -> dict[str, float]:
+        """The run's record: the largest exempt share any pool ever held, and the lifted exemptions."""
+        every = [p for p, _ in self.pools()]
+        return {"exempt_share_max": max(p.max_share for p in every),
+                "exemptions_lifted": float(sum(p.revoked for p in every))}

@@ -38,6 +38,7 @@ from sim.engine.exemption import ExemptionPool, Exemptions
 from sim.engine.exits import add_window, start_exit_clocks
 from sim.engine.hazard import INF, WORK
 from sim.engine.persons_touched import count_touched_years
+from sim.engine.places import PlaceDraws, places_of
 from sim.engine.planner import CLARIF, HANDOVER, OFFER, ON_REQUEST, TALK, Planner, deadline, push
 from sim.engine.population import (
     arrivals,
@@ -107,8 +108,10 @@ class Model:
                                  switch_days=[float(d) for d in rules.switch_days])
         self.rules_at = rules.rules_at  # bound once: looked up per wake-up
         self.next_switch = rules.next_switch
-        self.exemptions = Exemptions(sc.exemption, rules.first)
-        self._pools = self.exemptions.pools()  # (pool, citizen flag), main pool first
+        self.places = places_of(sc)
+        self.place_draws = PlaceDraws(self.places, self.streams)
+        self.exemptions = Exemptions(sc.exemption, rules.first, len(self.places), len(self.places.funds))
+        self._pools = self.exemptions.pools()  # (pool, citizen flag), the municipalities' first
         self.default_provider = sc.capacity.default_provider
         eff = sc.effects
         self.talk_days = eff.talk_weeks * 7.0
@@ -120,7 +123,7 @@ class Model:
         self.planner = Planner(sc.planning, {g: gc.on_request_rate for g, gc in self.gconst.items()}, self.streams)
         self._task = TaskCosts(sc, self.gconst, self.streams).task  # bound once: called per booking
         self.provider_talk_mult = dict(sc.trials.talk_multiplier)
-        self.trials = TrialCourses(sc.trials, trial_window(self.timeline, sc.start_date))
+        self.trials = TrialCourses(sc.trials, trial_window(self.timeline, sc.start_date), self.places.free_choice)
         self.routed = {r.from_group for _, rs in self.timeline for r in rs.routing.routes}
         self.dists = spell_distributions(params.scenario)
         self.inflows = external_inflows(params.scenario.groups, self.dists)
@@ -135,7 +138,7 @@ class Model:
         for g in self.groups:
             gi = self.gidx[g]
             stock = initial_stock(self.params, g, self.streams, STOCK_KEY_BASE + (gi << GROUP_KEY_SHIFT))
-            attrs = citizen_attributes(self.params, g, stock.rows)
+            attrs = citizen_attributes(self.params, g, stock.rows) | self.place_draws.draw(g, "stock", len(stock.keys))
             elapsed = stock.elapsed if stock.elapsed is not None else [0.0] * len(stock.keys)
             for i in range(len(stock.keys)):
                 c = new_citizen(stock.keys[i], stock.rows[i], attrs, i, self.need_weight)
@@ -191,7 +194,8 @@ class Model:
         for batch in arrivals(self.params, g, self.inflows[g], self.streams, gi << GROUP_KEY_SHIFT):
             if len(batch.keys) == 0:
                 continue
-            attrs = {k: v.tolist() for k, v in citizen_attributes(self.params, g, batch.rows).items()}
+            attrs = {k: v.tolist() for k, v in (citizen_attributes(self.params, g, batch.rows)
+                                                | self.place_draws.draw(g, "arrivals", len(batch.keys))).items()}
             days = batch.days.tolist()
             for i in range(len(days)):
                 day = days[i]
@@ -205,8 +209,7 @@ class Model:
 
     def _finish(self) -> None:
         """Fold in the citizens still in stock at the end of the run, and the pools' record."""
-        pool = self.exemptions.pool
-        self.recorder.pool_stats = {"exempt_share_max": pool.max_share, "exemptions_lifted": float(pool.revoked)}
+        self.recorder.pool_stats = self.exemptions.stats()
         for c in self.active.values():
             self.recorder.on_censor(self.gidx[c.g], c.spell_start)
             self.recorder.on_provider_days(self.gidx[c.g], self.pidx[c.provider], self.horizon - c.provider_since,
@@ -282,7 +285,7 @@ class Model:
         else:
             self.recorder.on_entry(now, gc.index, self.pidx[c.provider], external)
         c.exempt, c.exempt_separate, c.pooled = self.exemptions.decide(int(c.key), g, spell_start, c.row, rules,
-                                                                       now, initial)
+                                                                       now, initial, c.place, c.fund)
         self.planner.plan(c, rules, now, assume_history=initial)
         self._book_next(c)
 
@@ -378,8 +381,8 @@ class Model:
         now = self.env.now
         self._cancel_booking(c)
         key = int(c.key)
-        for pool, flag in self._pools:
-            self._revoke(pool.leave(key), flag)
+        for keys, flag in self.exemptions.leave(key, c.place, c.fund):
+            self._revoke(keys, flag)
         gi = self.gconst[c.g].index
         moves = dest in self.gidx
         score_spell(self.recorder, c, gi, now, self.horizon, self.pidx, to_work=dest == WORK)

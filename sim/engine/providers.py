@@ -36,18 +36,20 @@ def trial_window(timeline: list[tuple[int, RuleSet]], start_date: Any) -> tuple[
 class TrialCourses:
     """Assigns the course provider of a new course in the trial group, from the citizen's own draws."""
 
-    def __init__(self, cfg: Trials, window: tuple[float, float]):
+    def __init__(self, cfg: Trials, window: tuple[float, float], free_choice_places: tuple[bool, ...] = ()):
         self.cfg = cfg
         self.start, self.end = window
+        self.free_places = free_choice_places  # by place index: the municipality runs free choice
 
     def assign(self, c: Citizen, rules: RuleSet, now: float, initial: bool) -> tuple[str, str] | None:
         """Set the citizen's course provider, course days and trial arm; (arm, course provider) if
         it entered a trial, else None.
 
-        In the free-choice municipalities (a share of the country, or 1 for one of them) a share
-        of the entrants take part and choose the municipality, their a-kasse or another actor; the
-        choice may lean on their job chances (selection). Everywhere else the outside provider
-        runs the first months. Outside the trial window, or for the initial stock, nothing changes."""
+        In the free-choice municipalities (the citizen's own place, or a share of every place when
+        ``trials.free_choice_share`` is set) a share of the entrants take part and choose the
+        municipality, their a-kasse or another actor; the choice may lean on their job chances
+        (selection). Everywhere else the outside provider runs the first months. Outside the trial
+        window, or for the initial stock, nothing changes."""
         c.course_provider = None
         c.course_days = None
         c.trial_arm = None
@@ -56,8 +58,13 @@ class TrialCourses:
         if tr is None or not cfg.enabled or tr.group != c.g or initial or not self.start <= now < self.end:
             return None
         u = c.row[COL_TRIAL]
-        if u < cfg.free_choice_share:
-            if u / cfg.free_choice_share >= cfg.participation:
+        share = cfg.free_choice_share
+        if share is None:  # by place: the participation draw is the trial draw itself
+            free, u_part = bool(self.free_places and self.free_places[c.place]), u
+        else:
+            free, u_part = u < share, (u / share if share > 0 else 1.0)
+        if free:
+            if u_part >= cfg.participation:
                 return None  # in a free-choice municipality but not in the trial: the ordinary course
             arm = FREE_CHOICE
             provider = choose_provider(float(c.row[COL_PROVIDER_CHOICE]), float(c.row[COL_FRAILTY]),

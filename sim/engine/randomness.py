@@ -30,6 +30,12 @@ COL_TRIAL = 9
 FIRST_FREE = 10
 
 
+def place_stream(group: str, kind: str) -> str:
+    """The stream of the municipality and a-kasse draws of a group's citizens (`kind`: "stock" or
+    "arrivals"): its own name, so that no other stream moves when places are drawn."""
+    return f"place:{kind}:{group}"
+
+
 def stream_key(name: str) -> int:
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "little")
 

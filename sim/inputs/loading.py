@@ -209,7 +209,7 @@ def _check_against_rules(sc: Scenario, rule_sets: dict[str, RuleSet]) -> None:
         if unknown:
             raise ParamError("rules", rs.name,
                              f"rule groups {sorted(unknown)} are not groups of the scenario {sorted(names)}")
-        for g in rs.exemption.pool_groups:
+        for g in rs.exemption.pool_groups + (rs.exemption.separate_pool_groups or []):
             if g not in names:
                 raise ParamError("rules", rs.name, f"exemption pool group {g!r} is not a group of the scenario")
         for talk in (t for grp in rs.groups.values() for t in grp.talks):

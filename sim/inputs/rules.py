@@ -98,6 +98,9 @@ class ExemptionRule(_Rule):
     pool_groups: list[str] = Field(default_factory=list)
     pool_window_day: Number = Field(gt=0.0, le=MAX_DAY)  # no default: the legal window lives in the rule-set files
     separate_provider: str | None = None
+    # the groups of the separate provider's own pool (its members: the a-kasse's are on dagpenge);
+    # None: the same pool groups as the municipality's
+    separate_pool_groups: list[str] | None = None
 
 
 class Handover(_Rule):

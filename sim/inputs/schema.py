@@ -160,7 +160,9 @@ class Trials(Strict):
     """The free-choice trial and the extended a-kasse trial (domain.md §5)."""
 
     enabled: bool = True
-    free_choice_share: Number = Field(default=0.0, ge=0.0, le=1.0)
+    # None: by place, each municipality's own trial (the 19 free choice, the rest the extended a-kasse
+    # course); a number: that share of every place's entrants runs free choice (a what-if lever)
+    free_choice_share: Number | None = Field(default=None, ge=0.0, le=1.0)
     participation: Number = Field(default=1.0, ge=0.0, le=1.0)
     choice: dict[str, Number] = Field(default_factory=lambda: {"municipality": 0.35, "akasse": 0.5, "other": 0.15})
     selection: Number = Field(default=0.0, ge=-1.0, le=1.0)
@@ -173,6 +175,21 @@ class Trials(Strict):
     @classmethod
     def _shares(cls, v: dict[str, float]) -> dict[str, float]:
         if any(x < 0 for x in v.values()) or abs(sum(v.values()) - 1.0) > 1e-6:
+            raise ParamError("", v, "shares >= 0 that sum to 1")
+        return v
+
+
+class UnemploymentFunds(Strict):
+    """The a-kasser a dagpenge citizen can belong to, with their shares of the members: each has
+    its own exemption pool when it decides separately (``exemption.akasse_share``)."""
+
+    shares: dict[str, Annotated[Number, Field(ge=0.0, le=1.0)]] = Field(
+        default_factory=lambda: {"akasse_1": 1.0}, min_length=1)
+
+    @field_validator("shares")
+    @classmethod
+    def _sum_to_one(cls, v: dict[str, float]) -> dict[str, float]:
+        if abs(sum(v.values()) - 1.0) > 1e-6:
             raise ParamError("", v, "shares >= 0 that sum to 1")
         return v
 
@@ -295,6 +312,7 @@ class Scenario(Strict):
     frailty: Frailty = Frailty()
     municipality: str | None = None
     trials: Trials = Trials()
+    unemployment_funds: UnemploymentFunds = UnemploymentFunds()
     groups: dict[str, Group] = Field(min_length=1)
 
     @model_validator(mode="after")
