@@ -14,6 +14,7 @@ from sim.experiment.results import RUN_MARKER, check_replaceable
 from sim.experiment.runner import run
 from sim.inputs.arguments import parse_replications, parse_seed, parse_workers
 from sim.inputs.files import check_output_folder
+from sim.metrics.by_municipality import BY_MUNICIPALITY
 
 HEADLINE_KPIS = [
     "persons_start", "persons_arrived", "persons_exited", "persons_in_stock_end", "stock_mean",
@@ -58,7 +59,7 @@ def cmd_run(args: argparse.Namespace) -> int:
           f"scale {params.scenario.scale:g} | {params.scenario.years:g} years from {params.scenario.start_date} | "
           f"{n} replications, seed {seed}", flush=True)
     t0 = time.perf_counter()
-    results = run(params, replications=n, seed=seed, workers=workers)
+    results = run(params, replications=n, seed=seed, workers=workers, by=args.by)
     results.provenance["wall_time_s"] = round(time.perf_counter() - t0, 3)
     results.provenance["command"] = " ".join(sys.argv)
     results.save(out)  # staged: the folder is replaced only once every file is written
@@ -70,7 +71,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     rule = results.provenance.get("replication_rule") or {}
     if rule.get("reason"):
         print(f"Replications: {rule['reason']}")
-    print(f"\nWrote {out}/run.json, kpis.csv, summary.csv, compliance.csv, weekly.parquet "
+    extra = ", by_municipality.csv" if results.by_municipality is not None else ""
+    print(f"\nWrote {out}/run.json, kpis.csv, summary.csv, compliance.csv, weekly.parquet{extra} "
           f"({results.provenance['wall_time_s']:.1f} s). Scenario: {which}.")
     if params.scenario.scale < 1.0 or params.scenario.years < 2:
         print("For the full national run: caseload run --set scale=1.0 --set years=2 --replications 10")
@@ -96,6 +98,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="output folder (default results/latest); an earlier run folder there is replaced whole, "
                         "once the new one is complete")
     r.add_argument("--workers", default=None, help="local processes (default: all cores)")
+    r.add_argument("--by", default=None, choices=[BY_MUNICIPALITY],
+                   help="also write results per municipality (by_municipality.csv)")
     r.set_defaults(func=cmd_run)
     v = sub.add_parser("validate", help="check a scenario file; exit 2 naming the bad field")
     v.add_argument("params")

@@ -38,6 +38,7 @@ from sim.engine.exemption import ExemptionPool, Exemptions
 from sim.engine.exits import add_window, start_exit_clocks
 from sim.engine.hazard import INF, WORK
 from sim.engine.persons_touched import count_touched_years
+from sim.engine.place_tally import PlaceTally
 from sim.engine.places import PlaceDraws, places_of
 from sim.engine.planner import CLARIF, HANDOVER, OFFER, ON_REQUEST, TALK, Planner, deadline, push
 from sim.engine.population import (
@@ -47,7 +48,7 @@ from sim.engine.population import (
     initial_stock,
     spell_distributions,
 )
-from sim.engine.providers import TrialCourses, provider_at, trial_window
+from sim.engine.providers import FREE_CHOICE, TrialCourses, provider_at, trial_window
 from sim.engine.randomness import COL_ROUTING, Streams
 from sim.engine.recorder import W_CLARIF, W_OFFERS, W_TALKS, Recorder
 from sim.engine.spell_scoring import ON_TIME, score_spell
@@ -131,6 +132,7 @@ class Model:
         self.n_processes = 0  # SimPy processes started
         self.n_timeouts = 0  # SimPy timeouts yielded (the benchmark's floor repeats these counts)
         self.active: dict[int, Citizen] = {}
+        self.by_place = PlaceTally(len(self.places), len(self.groups), len(self.providers))
 
     # -- set-up --------------------------------------------------------------------------------
     def run(self) -> Recorder:
@@ -214,6 +216,8 @@ class Model:
             self.recorder.on_censor(self.gidx[c.g], c.spell_start)
             self.recorder.on_provider_days(self.gidx[c.g], self.pidx[c.provider], self.horizon - c.provider_since,
                                            end=self.horizon)
+            self.by_place.on_provider_days(c.place, self.gidx[c.g], self.pidx[c.provider],
+                                           self.horizon - c.provider_since)
             count_touched_years(self.recorder, c, self.gidx[c.g], len(self.groups), self.horizon, self.horizon)
             score_spell(self.recorder, c, self.gidx[c.g], self.horizon, self.horizon, self.pidx)
             self._log_spell(c, self.horizon, None)
@@ -278,6 +282,7 @@ class Model:
         if trial is not None:
             arm, course_provider = trial
             self.recorder.on_trial_entry(gc.index, self.pidx[course_provider], arm, self.trials.price(course_provider))
+            self.by_place.on_trial_entry(c.place, gc.index, self.pidx[course_provider], arm == FREE_CHOICE)
         c.provider = provider_at(c, rules, now, self.default_provider)
         c.provider_since = now
         if initial:
@@ -346,13 +351,16 @@ class Model:
         if kind == HANDOVER:
             p_from = self.pidx[c.provider]
             rec.on_provider_days(gi, p_from, now - c.provider_since, end=now)
+            self.by_place.on_provider_days(c.place, gi, p_from, now - c.provider_since)
             c.provider_since = now
             c.provider = payload.to_provider
             rec.on_handover(now, gi, p_from, self.pidx[c.provider])
         elif kind == TALK or kind == ON_REQUEST:
             rec.on_task(now, gi, self.pidx[provider], hours, W_TALKS)
+            self.by_place.on_task(c.place, gi, self.pidx[provider], hours)
             if joint is not None:
                 rec.on_task(now, gi, self.pidx[joint], hours, W_TALKS)
+                self.by_place.on_task(c.place, gi, self.pidx[joint], hours)
             c.talks.append((now, provider))
             if kind == ON_REQUEST:
                 push(c, now + -math.log(1.0 - c.uniform(self.streams)) / gc.on_request_rate, ON_REQUEST, None)
@@ -361,10 +369,12 @@ class Model:
                 add_window(c, (now, now + self.talk_days, mult), now, gc.hazard.work, gc.short_absence_mult)
         elif kind == OFFER:
             rec.on_task(now, gi, self.pidx[provider], hours, W_OFFERS)
+            self.by_place.on_task(c.place, gi, self.pidx[provider], hours)
             cost, oevo_cost = self.offer_mix.start(c, now, gc, payload)
             rec.on_offer_cost(now, gi, self.pidx[provider], cost, oevo_cost)
         elif kind == CLARIF:
             rec.on_task(now, gi, self.pidx[provider], hours, W_CLARIF)
+            self.by_place.on_task(c.place, gi, self.pidx[provider], hours)
             cl, due = payload
             c.clar_days.append(now)
             if c.new_entry:
@@ -388,6 +398,7 @@ class Model:
         score_spell(self.recorder, c, gi, now, self.horizon, self.pidx, to_work=dest == WORK)
         self._log_spell(c, now, dest)
         self.recorder.on_provider_days(gi, self.pidx[c.provider], now - c.provider_since, end=now)
+        self.by_place.on_provider_days(c.place, gi, self.pidx[c.provider], now - c.provider_since)
         count_touched_years(self.recorder, c, self.gidx[c.g], len(self.groups), now, self.horizon)
         self.recorder.on_exit(now, gi, self.pidx[c.provider], c.spell_start, dest == WORK,
                               external=not moves, case_start=c.case_start, new_entry=c.new_entry)

@@ -24,6 +24,7 @@ from typing import Any
 import pandas as pd
 
 from sim.inputs.errors import ParamError
+from sim.metrics.by_municipality import BY_MUNICIPALITY_FILE
 from sim.metrics.compliance import assess
 from sim.metrics.stats import grouped_ci
 
@@ -59,6 +60,7 @@ class Results:
     weekly: pd.DataFrame
     provenance: dict[str, Any] = field(default_factory=dict)
     workload: pd.DataFrame | None = None  # hours a year and FTE per work item, group, provider, replication
+    by_municipality: pd.DataFrame | None = None  # rows per municipality (run --by municipality)
 
     def summary(self, level: float = 0.95) -> pd.DataFrame:
         return summarise(self.kpis, level)
@@ -97,6 +99,9 @@ class Results:
         if self.workload is not None:
             self.workload.to_csv(folder / WORKLOAD_FILE, index=False)
             names.append(WORKLOAD_FILE)
+        if self.by_municipality is not None:
+            self.by_municipality.to_csv(folder / BY_MUNICIPALITY_FILE, index=False)
+            names.append(BY_MUNICIPALITY_FILE)
         files = file_manifest(folder, names)
         meta = {**self.provenance, MANIFEST_KEY: files}
         (folder / RUN_MARKER).write_text(json.dumps(meta, indent=2, default=str))

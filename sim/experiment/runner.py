@@ -29,6 +29,7 @@ from sim.inputs.arguments import parse_replications
 from sim.inputs.errors import ParamError
 from sim.inputs.loading import load_params
 from sim.inputs.schema import LoadedParams
+from sim.metrics.by_municipality import BY_MUNICIPALITY, by_municipality_frame
 from sim.metrics.compliance import legal_thresholds
 from sim.metrics.kpi_refs import parse_kpi_ref
 from sim.metrics.kpis import kpi_frame
@@ -53,10 +54,12 @@ class ReplicationParts(NamedTuple):
     weekly: pd.DataFrame
     stats: dict
     workload: pd.DataFrame
+    by_municipality: pd.DataFrame | None = None  # rows per municipality when asked (--by municipality)
 
 
-def run_replication(params: LoadedParams, replication: int, seed: int) -> ReplicationParts:
-    """Run one replication; return its KPI frame, weekly frame, counts and workload table."""
+def run_replication(params: LoadedParams, replication: int, seed: int, by: str | None = None) -> ReplicationParts:
+    """Run one replication; return its KPI frame, weekly frame, counts and workload table (and the
+    rows per municipality when `by` is "municipality")."""
     t0 = time.perf_counter()
     model = Model(params, replication, seed)
     rec = model.run()
@@ -67,7 +70,8 @@ def run_replication(params: LoadedParams, replication: int, seed: int) -> Replic
     stats_ = {"replication": replication, "wall_s": time.perf_counter() - t0, "wakes": model.events,
               "processes": model.n_processes, "timeouts": model.n_timeouts, "initial": int(rec.c["start"].sum()),
               "spells": int(rec.c["arrived"].sum() + rec.c["start"].sum())}
-    return ReplicationParts(kpis, weekly, stats_, workload)
+    places = by_municipality_frame(model, replication, kpis, params.scenario) if by == BY_MUNICIPALITY else None
+    return ReplicationParts(kpis, weekly, stats_, workload, places)
 
 
 @dataclass(frozen=True)
@@ -78,10 +82,11 @@ class ReplicationTask:
     params: LoadedParams
     replication: int
     seed: int
+    by: str | None = None
 
 
 def _run_task(task: ReplicationTask) -> ReplicationParts:
-    return run_replication(task.params, task.replication, task.seed)
+    return run_replication(task.params, task.replication, task.seed, task.by)
 
 
 def _resolve(params) -> LoadedParams:
@@ -95,9 +100,10 @@ def _executor_for(workers: int | None, n: int) -> Executor:
     return ProcessExecutor(min(w, n)) if w > 1 and n > 1 else SerialExecutor()
 
 
-def run_replications(p: LoadedParams, reps: Sequence[int], seed: int, executor: Executor) -> list[ReplicationParts]:
+def run_replications(p: LoadedParams, reps: Sequence[int], seed: int, executor: Executor,
+                     by: str | None = None) -> list[ReplicationParts]:
     """Run replications `reps` on `executor`; return their parts sorted by replication."""
-    tasks = [ReplicationTask(f"{p.params_hash}-{seed}-{r}", p, r, seed) for r in reps]
+    tasks = [ReplicationTask(f"{p.params_hash}-{seed}-{r}", p, r, seed, by) for r in reps]
     parts = []
     for _task, result in executor.imap_unordered(_run_task, tasks):
         if isinstance(result, BaseException):
@@ -248,7 +254,7 @@ def replications_count(replications: int | str) -> int | str:
 def run(params=None, replications: int | str = 1, seed: int = 1, workers: int | None = 1, *,
         executor: Executor | None = None, kpis: Sequence[str] | None = None, precision: float = AUTO_PRECISION,
         max_replications: int = AUTO_BUDGET, min_replications: int = AUTO_MIN,
-        look_ahead_replications: int = AUTO_LOOK_AHEAD) -> Results:
+        look_ahead_replications: int = AUTO_LOOK_AHEAD, by: str | None = None) -> Results:
     """Run replications with seeds (seed, replication r) for r = 0..n-1.
 
     `replications` is a whole number, or "auto": add replications (in batches of the number of
@@ -257,8 +263,11 @@ def run(params=None, replications: int | str = 1, seed: int = 1, workers: int | 
     its mean, or `max_replications` are spent;
     provenance["replication_rule"] says why it stopped. `workers` > 1 runs replications in local
     processes (None: all cores), or pass any `executor`; results are identical to a serial run
-    because every replication draws only from its own seeded streams.
+    because every replication draws only from its own seeded streams. `by` = "municipality" adds
+    the results per municipality (Results.by_municipality).
     """
+    if by not in (None, BY_MUNICIPALITY):
+        raise ParamError("--by", by, f"{BY_MUNICIPALITY!r} (results per municipality)")
     p = _resolve(params)
     count = replications_count(replications)
     t0 = time.perf_counter()
@@ -270,9 +279,9 @@ def run(params=None, replications: int | str = 1, seed: int = 1, workers: int | 
     decision: dict[str, Any] | None = None
     try:
         if rule is not None:
-            kept, decision = _run_until_precise(p, seed, ex, rule)
+            kept, decision = _run_until_precise(p, seed, ex, rule, by)
         else:
-            kept = run_replications(p, range(int(count)), seed, ex)
+            kept = run_replications(p, range(int(count)), seed, ex, by)
     finally:
         if executor is None:
             ex.close()
@@ -284,16 +293,18 @@ def run(params=None, replications: int | str = 1, seed: int = 1, workers: int | 
     provenance["wall_time_s"] = round(time.perf_counter() - t0, 3)
     if decision is not None:
         provenance["replication_rule"] = decision
-    return Results(kpi_frame, weekly, provenance, workload=workload)
+    places = ([k.by_municipality for k in kept if k.by_municipality is not None] if by is not None else [])
+    by_place = pd.concat(places, ignore_index=True) if places else None
+    return Results(kpi_frame, weekly, provenance, workload=workload, by_municipality=by_place)
 
 
-def _run_until_precise(p: LoadedParams, seed: int, ex: Executor, rule: AutoRule
+def _run_until_precise(p: LoadedParams, seed: int, ex: Executor, rule: AutoRule, by: str | None = None
                        ) -> tuple[list[ReplicationParts], dict[str, Any]]:
     """The replications the automatic rule keeps (sorted), and its decision."""
     parts: dict[int, ReplicationParts] = {}
 
     def evaluate(reps: list[int]) -> pd.DataFrame:
-        for part in run_replications(p, reps, seed, ex):
+        for part in run_replications(p, reps, seed, ex, by):
             parts[part.stats["replication"]] = part
         return pd.concat([parts[r].kpis for r in reps], ignore_index=True)
 

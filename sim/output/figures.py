@@ -31,6 +31,7 @@ from sim.output.chart_series import (
     weekly_fte,
 )
 from sim.output.labels import fmt_number, fmt_share, group_label, label
+from sim.output.municipality_chart import chart_municipalities
 from sim.output.run_folder import Run
 from sim.output.slides import (
     LINESTYLES,
@@ -302,7 +303,7 @@ def chart_money(runs: Sequence[Run], lang: str) -> Figure | None:
 
 CHARTS: list[tuple[str, Callable[[Sequence[Run], str], Figure | None]]] = [
     ("caseload", chart_caseload), ("fte", chart_fte), ("talks", chart_talks),
-    ("compliance", chart_compliance), ("money", chart_money)]
+    ("compliance", chart_compliance), ("money", chart_money), ("municipalities", chart_municipalities)]
 
 
 def build_figures(runs: Sequence[Run], lang: str) -> list[tuple[str, Figure]]:

@@ -124,6 +124,13 @@ _L: dict[str, tuple[str, str]] = {
     "title.compliance": ("Compliance with the legal minimums", "Opfyldelse af lovens minimumskrav"),
     "title.compliance_nolaw": ("Contact-course shares (no legal line in this run)",
                                "Andele i kontaktforløbet (ingen lovgrænse i denne kørsel)"),
+    "title.municipalities": ("Caseworker FTE per 1,000 inhabitants by municipality (95 % interval)",
+                             "Sagsbehandlerårsværk pr. 1.000 indbyggere fordelt på kommune (95 %-interval)"),
+    "axis.fte_per_1000": ("FTE per 1,000 inhabitants", "Årsværk pr. 1.000 indbyggere"),
+    "legend.free_choice": ("Free-choice trial (19 municipalities)", "Frit valg-forsøg (19 kommuner)"),
+    "legend.extended_akasse": ("Extended a-kasse course", "Udvidet a-kasseforløb"),
+    "fte_per_1000_inhabitants": ("FTE per 1,000 inhabitants", "Årsværk pr. 1.000 indbyggere"),
+    "trial_participants_per_year": ("Free-choice participants per year", "Deltagere i frit valg pr. år"),
     "title.money": ("Money per year", "Økonomi pr. år"),
     # axis labels and legend titles
     "axis.week": ("Week", "Uge"),
