@@ -110,7 +110,7 @@ class Model:
         self.rules_at = rules.rules_at  # bound once: looked up per wake-up
         self.next_switch = rules.next_switch
         self.places = places_of(sc)
-        self.place_draws = PlaceDraws(self.places, self.streams)
+        self.place_draws = PlaceDraws(self.places, self.streams, sc.municipality_effects.job_chance_sd)
         self.exemptions = Exemptions(sc.exemption, rules.first, len(self.places), len(self.places.funds))
         self._pools = self.exemptions.pools()  # (pool, citizen flag), the municipalities' first
         self.default_provider = sc.capacity.default_provider
@@ -140,7 +140,7 @@ class Model:
         for g in self.groups:
             gi = self.gidx[g]
             stock = initial_stock(self.params, g, self.streams, STOCK_KEY_BASE + (gi << GROUP_KEY_SHIFT))
-            attrs = citizen_attributes(self.params, g, stock.rows) | self.place_draws.draw(g, "stock", len(stock.keys))
+            attrs = self.place_draws.label(citizen_attributes(self.params, g, stock.rows), g, "stock", len(stock.keys))
             elapsed = stock.elapsed if stock.elapsed is not None else [0.0] * len(stock.keys)
             for i in range(len(stock.keys)):
                 c = new_citizen(stock.keys[i], stock.rows[i], attrs, i, self.need_weight)
@@ -196,8 +196,8 @@ class Model:
         for batch in arrivals(self.params, g, self.inflows[g], self.streams, gi << GROUP_KEY_SHIFT):
             if len(batch.keys) == 0:
                 continue
-            attrs = {k: v.tolist() for k, v in (citizen_attributes(self.params, g, batch.rows)
-                                                | self.place_draws.draw(g, "arrivals", len(batch.keys))).items()}
+            attrs = {k: v.tolist() for k, v in self.place_draws.label(citizen_attributes(self.params, g, batch.rows),
+                                                                      g, "arrivals", len(batch.keys)).items()}
             days = batch.days.tolist()
             for i in range(len(days)):
                 day = days[i]

@@ -54,10 +54,13 @@ def places_of(scenario) -> Places:
 class PlaceDraws:
     """Draws the place and a-kasse of each new citizen of a group, from the group's own streams."""
 
-    def __init__(self, places: Places, streams: Streams):
+    def __init__(self, places: Places, streams: Streams, job_chance_sd: float = 0.0):
         self.places = places
         self.streams = streams
         self._rngs: dict[str, np.random.Generator] = {}
+        z = streams.generator(place_stream("*", "effects")).standard_normal(len(places.names))
+        # each municipality's multiplier on its citizens' job hazard, mean 1
+        self.job_mult = np.exp(job_chance_sd * z - job_chance_sd ** 2 / 2.0) if job_chance_sd > 0 else None
 
     def _rng(self, group: str, kind: str) -> np.random.Generator:
         name = place_stream(group, kind)
@@ -74,3 +77,15 @@ class PlaceDraws:
         place = rng.choice(len(p.names), size=n, p=p.weights) if len(p.names) > 1 else np.zeros(n, dtype=np.int64)
         fund = rng.choice(len(p.funds), size=n, p=p.fund_weights) if len(p.funds) > 1 else np.zeros(n, dtype=np.int64)
         return {"place": place, "fund": fund}
+
+    def label(self, attrs: dict[str, np.ndarray], group: str, kind: str, n: int) -> dict[str, np.ndarray]:
+        """`attrs` of `n` new citizens with their place and a-kasse, and their frailty (the
+        multiplier on the job hazard) times their municipality's job chances.
+
+        The initial stock is picked by spell length before places are drawn, so a municipality
+        with better job chances starts with a stock slightly too large for them: a bias of second
+        order that fades as the stock turns over."""
+        out = attrs | self.draw(group, kind, n)
+        if self.job_mult is not None:
+            out["frailty"] = np.asarray(attrs["frailty"]) * self.job_mult[out["place"]]
+        return out

@@ -194,6 +194,15 @@ class UnemploymentFunds(Strict):
         return v
 
 
+class MunicipalityEffects(Strict):
+    """How municipalities differ beyond their size: a municipality's job chances multiply every
+    citizen's job hazard there by exp(sd·z − sd²/2), z standard normal drawn per municipality and
+    replication (mean 1: the national level stays). The source of the intra-cluster correlation the
+    trial's clustered power uses."""
+
+    job_chance_sd: Number = Field(default=0.0, ge=0.0, le=1.0)
+
+
 class RuleStep(Strict):
     from_: dt.date = Field(alias="from")
     set: str
@@ -313,6 +322,7 @@ class Scenario(Strict):
     municipality: str | None = None
     trials: Trials = Trials()
     unemployment_funds: UnemploymentFunds = UnemploymentFunds()
+    municipality_effects: MunicipalityEffects = MunicipalityEffects()
     groups: dict[str, Group] = Field(min_length=1)
 
     @model_validator(mode="after")
