@@ -38,7 +38,7 @@ from sim.engine.exemption import ExemptionPool, Exemptions
 from sim.engine.exits import add_window, start_exit_clocks
 from sim.engine.hazard import INF, WORK
 from sim.engine.persons_touched import count_touched_years
-from sim.engine.planner import CLARIF, HANDOVER, OFFER, ON_REQUEST, TALK, Planner, deadline, push
+from sim.engine.planner import CLARIF, OFFER, ON_REQUEST, TALK, Planner, deadline, follows_the_case, push
 from sim.engine.population import (
     arrivals,
     citizen_attributes,
@@ -49,7 +49,7 @@ from sim.engine.population import (
 from sim.engine.providers import TrialCourses, provider_at, trial_window
 from sim.engine.randomness import COL_ROUTING, Streams
 from sim.engine.recorder import W_CLARIF, W_OFFERS, W_TALKS, Recorder
-from sim.engine.spell_scoring import ON_TIME, score_spell
+from sim.engine.spell_scoring import score_spell
 from sim.engine.timeline import RuleTimeline
 from sim.engine.workdays import WorkingCalendar
 
@@ -233,6 +233,9 @@ class Model:
             switch = self.next_switch(now) if switches else INF
             if switch < wake:
                 wake = switch
+            handover = c.handover[0] if c.handover is not None else INF
+            if handover < wake:
+                wake = handover
             if wake >= horizon:
                 return  # still in stock at the end: _finish folds it in
             if wake > now:
@@ -251,6 +254,8 @@ class Model:
                     return
             elif switch <= wake:
                 self._replan(c)
+            elif handover <= wake:
+                self._hand_over(c)
             else:
                 self._do_contact(c)
 
@@ -264,6 +269,7 @@ class Model:
         c.talks = []
         c.offer_days = []
         c.clar_days = []
+        c.clar_dues = []
         c.seq = 0
         c.booking = None
         now = max(spell_start, 0.0)
@@ -288,14 +294,11 @@ class Model:
 
     # -- booking -------------------------------------------------------------------------------
     def _book_next(self, c: Citizen) -> None:
-        """Book the first item of the plan in its provider's ledger (hand-overs need no booking)."""
+        """Book the first item of the plan in its provider's ledger."""
         if not c.plan:
             c.booking = None
             return
         target, _, kind, payload = c.plan[0]
-        if kind == HANDOVER:
-            c.booking = (target, None, 0.0, None, 0)
-            return
         provider, hours, joint, channel = self._task(c, kind, payload)
         now = self.env.now
         ledger = self.ledgers[provider]
@@ -316,7 +319,7 @@ class Model:
                            gc.short_absence_mult)
 
     def _cancel_booking(self, c: Citizen) -> None:
-        if c.booking is not None and c.booking[1] is not None:
+        if c.booking is not None:
             day, provider, hours, joint, _ = c.booking
             self.ledgers[provider].release(int(day), hours)
             if joint is not None:
@@ -340,19 +343,13 @@ class Model:
         gc = self.gconst[c.g]
         gi = gc.index
         rec = self.recorder
-        if kind == HANDOVER:
-            p_from = self.pidx[c.provider]
-            rec.on_provider_days(gi, p_from, now - c.provider_since, end=now)
-            c.provider_since = now
-            c.provider = payload.to_provider
-            rec.on_handover(now, gi, p_from, self.pidx[c.provider])
-        elif kind == TALK or kind == ON_REQUEST:
+        if kind == TALK or kind == ON_REQUEST:
             rec.on_task(now, gi, self.pidx[provider], hours, W_TALKS)
             if joint is not None:
                 rec.on_task(now, gi, self.pidx[joint], hours, W_TALKS)
             c.talks.append((now, provider))
             if kind == ON_REQUEST:
-                push(c, now + -math.log(1.0 - c.uniform(self.streams)) / gc.on_request_rate, ON_REQUEST, None)
+                push(c, now + -math.log(1.0 - c.contact_uniform(self.streams)) / gc.on_request_rate, ON_REQUEST, None)
             mult = 1.0 + (gc.talk_mult * self.provider_talk_mult.get(provider, 1.0) - 1.0) * c.need
             if mult != 1.0:
                 add_window(c, (now, now + self.talk_days, mult), now, gc.hazard.work, gc.short_absence_mult)
@@ -364,13 +361,28 @@ class Model:
             rec.on_task(now, gi, self.pidx[provider], hours, W_CLARIF)
             cl, due = payload
             c.clar_days.append(now)
-            if c.new_entry:
-                rec.on_compliance(gi, "clar", now <= due + ON_TIME)
-                rec.on_rule(cl.kind, gi, now <= due + ON_TIME)
+            c.clar_dues.append(due)  # scored at the spell's end, over the citizens still in it when due
             if cl.every_days:
                 nd = due + cl.every_days
                 push(c, nd - self.planning.clarification_lead_days, CLARIF, (cl, nd))
         self._book_next(c)
+
+    def _hand_over(self, c: Citizen) -> None:
+        """The case passes to the hand-over's to_provider today. A booked talk that goes with the
+        case (on request, or held by whoever holds it) moves to the new holder's diary."""
+        now = self.env.now
+        _, rule = c.handover
+        c.handover = None
+        gi = self.gconst[c.g].index
+        p_from = self.pidx[c.provider]
+        self.recorder.on_provider_days(gi, p_from, now - c.provider_since, end=now)
+        old = c.provider
+        c.provider_since = now
+        c.provider = rule.to_provider
+        self.recorder.on_handover(now, gi, p_from, self.pidx[c.provider])
+        if c.booking is not None and c.booking[1] == old and c.plan and follows_the_case(c.plan[0]):
+            self._cancel_booking(c)
+            self._book_next(c)
 
     # -- leaving ----------------------------------------------------------------------------------
     def _exit(self, c: Citizen, dest: str) -> bool:

@@ -20,6 +20,7 @@ from sim.engine.recorder import SIX_MONTHS
 from sim.inputs.rules import GroupRules
 
 ON_TIME = 1e-9  # a contact on its deadline day counts as in time despite rounding
+SAME_DAY = 1e-6  # two due days computed along different sums of the same rule days
 
 
 class ComplianceSink(Protocol):
@@ -76,3 +77,23 @@ def _score_minimums(rec: ComplianceSink, c: Citizen, gr: GroupRules, gi: int, en
     for o in gr.offers:
         if applies(c, o.applies_to) and end - s >= o.due_day and s + o.due_day <= horizon:
             rec.on_rule(o.kind, gi, any(d - s <= o.due_day for d in c.offer_days))
+    _score_clarifications(rec, c, gr, gi, end, horizon)
+
+
+def _score_clarifications(rec: ComplianceSink, c: Citizen, gr: GroupRules, gi: int, end: float,
+                          horizon: float) -> None:
+    """Each clarification due while the citizen was in the spell and within the run: met if the
+    clarification for that due day was held by it. Counted over the citizens due, like every other
+    minimum: one still waiting when the citizen leaves is not counted, one not yet held is not met."""
+    s = c.spell_start
+    for cl in gr.clarifications:
+        if not applies(c, cl.applies_to):
+            continue
+        due = s + cl.first_day
+        while due <= end and due <= horizon:
+            met = any(abs(d - due) < SAME_DAY and held <= due + ON_TIME for held, d in zip(c.clar_days, c.clar_dues))
+            rec.on_compliance(gi, "clar", met)
+            rec.on_rule(cl.kind, gi, met)
+            if not cl.every_days:
+                break
+            due += cl.every_days
