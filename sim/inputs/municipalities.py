@@ -5,7 +5,7 @@
 Denmark's population becomes ``scale``: every stock and inflow of the national default is cut to
 that share, which assumes the municipality looks like the national average (for its own figures,
 use ``caseload calibrate``). ``trials.free_choice_share`` is 1 in the 19 free-choice municipalities
-and 0 elsewhere (domain.md §5). A value the user states (``--set scale=0.5`` or ``scale`` in the
+and 0 elsewhere (bm.dk press release 3 Dec 2025). A value the user states (``--set scale=0.5`` or ``scale`` in the
 same scenario file) wins over the preset's.
 
 The table is ``params/municipalities.csv`` (name, population, year, source, trial); lines starting
@@ -162,6 +162,6 @@ def municipality_layer(name: Any, below: dict[str, Any]) -> dict[str, Any]:
                          f"the same table; [A] the municipality's caseload is that share of the national default"),
         "trials": {
             "free_choice_share": 1.0 if m.free_choice else 0.0,
-            "free_choice_share_source": f"[S] {m.name} is {which} (domain.md §5; lovguiden.dk, bm.dk 3 Dec 2025)",
+            "free_choice_share_source": f"[S] {m.name} is {which} (lovguiden.dk; bm.dk press release 3 Dec 2025)",
         },
     }

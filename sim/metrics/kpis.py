@@ -14,8 +14,10 @@ A section may repeat for each key of a family (the legal minimums' kinds, the tr
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 import numpy as np
@@ -32,9 +34,13 @@ from sim.metrics.workload import (
 )
 
 TRIAL_ARMS = ("free_choice", "extended")
-"""The two trials' arms, in the order their KPIs are listed (domain.md, the 2027 trials)."""
+"""The two trials' arms, in the order their KPIs are listed (the 2027 trials)."""
 
 Quantities = dict[str, float]
+Kind = Literal["count", "share", "weeks"]
+"""What a KPI's number is: a count of persons, talks, hours, FTE or DKK (proportional to the
+simulated population, so scaled up to the population the scenario stands for), a share of
+citizens, or a length in weeks (neither changes with the population's size)."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,7 @@ class Kpi:
     level: Literal["every", "all"] = "every"  # "all": only the "all" level (e.g. money that has no group)
     provider: Literal["total", "each", "only"] = "total"  # total: provider "all"; each: also per provider
     requires: tuple[str, ...] = ()  # further quantities that must be positive for the KPI to exist
+    kind: Kind = "count"  # count: grows with the population (scaled up to it); share, weeks: do not
 
     @property
     def formula(self) -> str:
@@ -79,7 +86,7 @@ class Kpi:
             return tuple(n.format(key=key) for n in names)
 
         return Kpi(self.name.format(key=key), fill(self.num), fill(self.den), self.about, self.level,
-                   self.provider, fill(self.requires))
+                   self.provider, fill(self.requires), self.kind)
 
 
 @dataclass(frozen=True)
@@ -96,7 +103,7 @@ class Section:
 
 
 def _share(name: str, met: str, due: str, about: str, **kw) -> Kpi:
-    return Kpi(name, (met,), (due,), about, **kw)
+    return Kpi(name, (met,), (due,), about, kind="share", **kw)
 
 
 def _per_year(name: str, count: str, about: str, **kw) -> Kpi:
@@ -115,7 +122,7 @@ TABLE: tuple[Section, ...] = (
         Kpi("stock_mean", ("stock_days",), ("horizon_days",), "mean caseload: days in stock / days run"),
         _per_year("inflow_per_year", "arrived", "entries per year"),
         Kpi("spell_weeks_mean", ("spell_days_done",), ("spells_done", "days_per_week"),
-            "mean length of the spells (at \"all\": cases) that ended, in weeks"),
+            "mean length of the spells (at \"all\": cases) that ended, in weeks", kind="weeks"),
         _share("exit_work_or_education_3m", "work3", "n3", "entrants in work or education within 3 months"),
         _share("exit_work_or_education_6m", "work6", "n6", "entrants in work or education within 6 months"),
         _share("first_talk_on_time", "first_on_time", "first_due", "first talks held by their deadline"),
@@ -129,7 +136,7 @@ TABLE: tuple[Section, ...] = (
     )),
     Section(title="the exemption pool", rows=(
         Kpi("exempt_share_max", ("exempt_share_max",), about="the pool's largest exempt share during the run",
-            level="all", requires=("pool",)),
+            level="all", requires=("pool",), kind="share"),
         _per_year("exemptions_lifted_per_year", "exemptions_lifted", "exemptions lifted before they ran out",
                   level="all", requires=("pool",)),
     )),
@@ -151,7 +158,7 @@ TABLE: tuple[Section, ...] = (
         Kpi("caseworker_dkk_per_year", ("hours", "caseworker_dkk_per_fte_year"),
             ("years", "productive_hours_per_fte_year"), "the caseworkers' cost", provider="each"),
     )),
-    Section(title="money (domain.md §6)", rows=(
+    Section(title="money", rows=(
         _per_year("benefit_weeks_per_year", "benefit_weeks", "weeks of benefit paid: days in stock / 7"),
         _per_year("benefit_dkk_per_year", "benefit_dkk", "benefits paid: days in stock / 7 × weekly rate"),
         _per_year("offer_dkk_per_year", "offer_dkk", "offer costs, booked when an offer starts"),
@@ -178,7 +185,7 @@ TABLE: tuple[Section, ...] = (
     Section(title="support", rows=(
         Kpi("public_support_share", ("support_stock_days",), ("horizon_days", "population"),
             "share of the population on public support: mean stock of groups with a benefit / population",
-            level="all"),
+            level="all", kind="share"),
     )),
 )
 
@@ -333,6 +340,19 @@ def kpi_frame(rec: Recorder, replication: int, scenario, plan: WorkPlan | None =
     df = pd.DataFrame(evaluate(rec, scenario, plan), columns=["kpi", "group", "provider", "value"])
     df.insert(0, "replication", replication)
     return df
+
+
+@lru_cache(maxsize=1)
+def _kind_patterns() -> tuple[tuple[re.Pattern[str], Kind], ...]:
+    """Each row's name as a pattern ({key} of a family matches any key) with its kind."""
+    return tuple((re.compile(re.escape(k.name).replace(re.escape("{key}"), ".+") + "$"), k.kind)
+                 for s in TABLE for k in s.rows)
+
+
+def kpi_kind(name: str) -> Kind | None:
+    """The kind of KPI `name` ("count", "share" or "weeks"), keyed family names included; None for a
+    name the table does not define."""
+    return next((kind for pattern, kind in _kind_patterns() if pattern.match(name)), None)
 
 
 def table_frame() -> pd.DataFrame:

@@ -3,7 +3,8 @@
 Each builder returns a Figure, or None when none of the runs has its inputs (an older run folder),
 so a chart is skipped rather than drawn from invented numbers. Bars and whiskers are the mean and
 95 % interval of summary.csv as written; weekly lines are the mean over replications with the same
-Student-t band (sim.output.chart_series). Counts are at the run's scale, and the axes say so.
+Student-t band (sim.output.chart_series). Counts are for the population the run stands for
+(summary.csv as written, the weekly series × run.json's population factor), and the axes say which.
 """
 
 from __future__ import annotations
@@ -124,7 +125,7 @@ def _fte_kpi_panel(ax: Any, runs: Sequence[Run], lang: str) -> None:
         hue_legend(ax, [r.name for r in runs], run_colors(runs), loc="upper left")
     ax.set_xticks(range(len(cats)), [label(c, lang) for c in cats])
     ax.set_title(label("title.fte_kpi", lang), loc="left")
-    ax.set_ylabel(label("axis.fte", lang))
+    ax.set_ylabel(f"{label('axis.fte', lang)} ({scale_text(runs, lang)})")
     number_axis(ax.yaxis, lang, 1)
 
 

@@ -51,22 +51,26 @@ class Measure:
         return lo, hi
 
 
+_AGREEMENT = "Aftale mellem regeringen og KL om implementering af beskæftigelsesreformen (May 2025)"
+"""The agreement with KL on implementing the reform, the source of the money figures below."""
+
 MEASURES = (
     Measure("baseline_fte_municipality", 12_500, "[S] Ase analysis 15.08.2022 via Jyllands-Posten/B.T.: about 12,500 "
             "full-time employed in the 94 job centres (2022); calibrated (baseline)", 0.10),
     Measure("delta_fte_municipality", -3_000, "[S] B.T. 'BT erfarer: ny reform på plads – 3000 færre medarbejdere'; "
-            "issue 11 target -3,000 to -3,500 (the 3,500 was not found in any source); out of sample", 0.15,
+            "a target of -3,000 to -3,500 (the 3,500 was not found in any source); out of sample", 0.15,
             (-3_500, -3_000)),
-    Measure("delta_talks", -500_000, "[S] about 500,000 fewer talks a year (issue 11, seed 000); out of sample", 0.15),
-    Measure("oevo_mentor_dkk_pre_reform", 3.5e9, "[seed 000] ØVO 3.0 bn + mentor 0.5 bn DKK in 2024; calibrated "
-            "(baseline)", 0.10),
-    Measure("delta_oevo_mentor_dkk", -685e6, "[seed 000] ØVO -600 mio + mentor -85 mio a year, fully phased; out of "
-            "sample (a budget cut: the model has only the fewer mandatory offers)", None),
-    Measure("delta_offer_admin_dkk", -110e6, "[seed 000] administrative saving of about 110 mio a year 'som følge af "
-            "færre aktive tilbud'; model: change in offer-administration FTE × caseworker cost", None),
-    Measure("delta_running_cost_dkk", -210e6, "[seed 000] general running-cost saving 100 (2027), 200 (2028-35), "
-            "210 mio (after); a budget cut, not modelled as removed work", None),
-    Measure("training_pool_dkk", 120e6, "[seed 000] 120 mio training pool 2026-28; not modelled", None),
+    Measure("delta_talks", -500_000, "[S] about 500,000 fewer talks a year (as reported for the reform agreement of "
+            "9 Apr 2025); out of sample", 0.15),
+    Measure("oevo_mentor_dkk_pre_reform", 3.5e9, f"[V] {_AGREEMENT}: ØVO 3.0 bn + mentor 0.5 bn DKK in 2024; "
+            "calibrated (baseline)", 0.10),
+    Measure("delta_oevo_mentor_dkk", -685e6, f"[V] {_AGREEMENT}: ØVO -600 mio + mentor -85 mio a year, fully "
+            "phased; out of sample (a budget cut: the model has only the fewer mandatory offers)", None),
+    Measure("delta_offer_admin_dkk", -110e6, f"[V] {_AGREEMENT}: administrative saving of about 110 mio a year "
+            "'som følge af færre aktive tilbud'; model: change in offer-administration FTE × caseworker cost", None),
+    Measure("delta_running_cost_dkk", -210e6, f"[V] {_AGREEMENT}: general running-cost saving 100 (2027), "
+            "200 (2028-35), 210 mio (after); a budget cut, not modelled as removed work", None),
+    Measure("training_pool_dkk", 120e6, f"[V] {_AGREEMENT}: 120 mio training pool 2026-28; not modelled", None),
     Measure("dagpenge_persons_per_year", 238_400, "[V] ft.dk BEU alm. del 2023-24 spm 203 svar: 238,400 unique persons "
             "used dagpenge in 2023", 0.15),
     Measure("dagpenge_full_time", 56_200, "[D] 72,200 net unemployed full-time (2023, DST cid=48296) minus 16,000 "
