@@ -76,8 +76,9 @@ def without_gc_pauses() -> Iterator[None]:
             gc.enable()
 
 
-# About 320 lines, over the house's ~300 on purpose: the SimPy processes share the environment, the
-# ledgers and the recorder, and the per-event methods stay methods so the hot path has no extra call layers.
+# About 330 lines, over the house's ~300 on purpose: the SimPy processes share the environment, the
+# ledgers and the recorder, and the per-event methods stay methods so the hot path has no extra call layers
+# (the hand-over wake-up, _hand_over, is one of them: it runs inside a citizen's process loop).
 class Model:
     """One replication of a scenario."""
 
