@@ -119,7 +119,20 @@ def _shortage(rules: str, municipality_fte: float, akasse_fte: float) -> dict[st
             "capacity.providers.municipality.fte": [{"from": "2024-01-01", "fte": municipality_fte}],
             "capacity.providers.akasse.fte": [{"from": "2024-01-01", "fte": akasse_fte}],
             # offers aimed close to their deadline, so that some of them miss it by a day
-            "planning.offer_target_share": 0.97}
+            "planning.offer_target_share": 0.97} | _no_programmes()
+
+
+def _no_programmes() -> dict[str, object]:
+    """The programmes outside the five groups (ressourceforløb etc.) left empty: they hold no
+    minimums, and their on-request talks would change the diary shortage these scenarios are tuned to."""
+    five = {"dagpenge", "jobparat", "aktivitetsparat", "sygemeldt", "oevrige"}
+    ov: dict[str, object] = {}
+    for g, grp in sim.load_params().scenario.groups.items():
+        if g not in five:
+            ov |= {f"groups.{g}.stock": 0.0, f"groups.{g}.inflow_per_year": 0.0}
+            ov |= {f"groups.{h}.hazard.to.{g}": [0.0] * len(sim.load_params().scenario.groups[h].hazard.breaks_weeks)
+                   for h, other in sim.load_params().scenario.groups.items() if g in other.hazard.to}
+    return ov
 
 
 SCENARIOS = {

@@ -140,8 +140,9 @@ def apply_rule_overrides(rule_sets: dict[str, RuleSet], overrides: dict[str, Any
         parts = key.split(".")
         if len(parts) < 5 or parts[2] != "work_items" or parts[4] not in OVERRIDABLE_ITEM_FIELDS \
                 or len(parts) != (6 if parts[4] == "hours_by_group" else 5):
-            raise ParamError("--set", key, f"rules.<rule set>.work_items.<id>.<one of {', '.join(OVERRIDABLE_ITEM_FIELDS)}>"
-                                           f" (hours_by_group.<group>), for example {RULE_OVERRIDE_EXAMPLE}")
+            fields = ", ".join(OVERRIDABLE_ITEM_FIELDS)
+            raise ParamError("--set", key, f"rules.<rule set>.work_items.<id>.<one of {fields}> "
+                                           f"(hours_by_group.<group>), for example {RULE_OVERRIDE_EXAMPLE}")
         name, item_id = parts[1], parts[3]
         if name not in rule_sets:
             raise ParamError(key, name, f"a rule set of the scenario ({', '.join(sorted(rule_sets))})")

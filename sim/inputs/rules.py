@@ -231,6 +231,9 @@ class RuleSet(_Rule):
     name: str
     description: str = ""
     in_force_from: dt.date | None = None
+    first_months_day: Number = Field(gt=0.0, le=MAX_DAY)
+    """The legal first months of a contact course (6 months: the talks and the first offer due by
+    then are scored together as "cov" and "offer"); no default, the number lives in the file."""
     exemption: ExemptionRule
     handover: Handover | None = None
     trials: TrialRule | None = None
