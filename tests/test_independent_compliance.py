@@ -127,11 +127,12 @@ def _no_programmes() -> dict[str, object]:
     minimums, and their on-request talks would change the diary shortage these scenarios are tuned to."""
     five = {"dagpenge", "jobparat", "aktivitetsparat", "sygemeldt", "oevrige"}
     ov: dict[str, object] = {}
-    for g, grp in sim.load_params().scenario.groups.items():
+    groups = sim.load_params().scenario.groups
+    for g in groups:
         if g not in five:
             ov |= {f"groups.{g}.stock": 0.0, f"groups.{g}.inflow_per_year": 0.0}
-            ov |= {f"groups.{h}.hazard.to.{g}": [0.0] * len(sim.load_params().scenario.groups[h].hazard.breaks_weeks)
-                   for h, other in sim.load_params().scenario.groups.items() if g in other.hazard.to}
+            ov |= {f"groups.{h}.hazard.to.{g}": [0.0] * len(other.hazard.breaks_weeks)
+                   for h, other in groups.items() if g in other.hazard.to}
     # the hazards these scenarios were tuned on, before the moves to the programmes were split off
     ov["groups.aktivitetsparat.hazard.other"] = [0.004, 0.005, 0.006, 0.006]
     ov["groups.sygemeldt.hazard.work"] = [0.085, 0.05, 0.03, 0.02]
