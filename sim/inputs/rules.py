@@ -203,6 +203,9 @@ class WorkItem(_Rule):
     groups: list[str] = Field(default_factory=list)
     range_low: Number | None = Field(None, ge=0.0, le=200.0)
     range_high: Number | None = Field(None, ge=0.0, le=200.0)
+    time_use: Literal["contact", "preparation", "administration"] = "preparation"
+    """Its time-use category, for calibrating to a municipality's time-use shares (most process
+    requirements are preparation and follow-up of cases)."""
 
     @model_validator(mode="after")
     def _consistent(self) -> WorkItem:
