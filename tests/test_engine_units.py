@@ -321,7 +321,8 @@ def test_routing_is_validated():
     with pytest.raises(ValueError, match="at most 1"):
         Routing.model_validate({"routes": [{"from_group": "a", "to_group": "b", "share": 0.6},
                                            {"from_group": "a", "to_group": "c", "share": 0.5}]})
-    data = {"name": "x", "exemption": {"max_share": 0.0, "pool_window_day": 182}, "groups": {"a": {}},
+    data = {"name": "x", "first_months_day": 182, "exemption": {"max_share": 0.0, "pool_window_day": 182},
+            "groups": {"a": {}},
             "routing": {"routes": [{"from_group": "a", "to_group": "b", "share": 0.1}]}}
     with pytest.raises(ValueError, match="not a group of the rule set"):
         RuleSet.model_validate(data)

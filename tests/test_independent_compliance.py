@@ -126,7 +126,24 @@ def _shortage(rules: str, municipality_fte: float, akasse_fte: float) -> dict[st
             "capacity.providers.municipality.fte": [{"from": "2024-01-01", "fte": municipality_fte}],
             "capacity.providers.akasse.fte": [{"from": "2024-01-01", "fte": akasse_fte}],
             # offers aimed close to their deadline, so that some of them miss it by a day
-            "planning.offer_target_share": 0.97}
+            "planning.offer_target_share": 0.97} | _no_programmes()
+
+
+def _no_programmes() -> dict[str, object]:
+    """The programmes outside the five groups (ressourceforløb etc.) left empty: they hold no
+    minimums, and their on-request talks would change the diary shortage these scenarios are tuned to."""
+    five = {"dagpenge", "jobparat", "aktivitetsparat", "sygemeldt", "oevrige"}
+    ov: dict[str, object] = {}
+    groups = sim.load_params().scenario.groups
+    for g in groups:
+        if g not in five:
+            ov |= {f"groups.{g}.stock": 0.0, f"groups.{g}.inflow_per_year": 0.0}
+            ov |= {f"groups.{h}.hazard.to.{g}": [0.0] * len(other.hazard.breaks_weeks)
+                   for h, other in groups.items() if g in other.hazard.to}
+    # the hazards these scenarios were tuned on, before the moves to the programmes were split off
+    ov["groups.aktivitetsparat.hazard.other"] = [0.004, 0.005, 0.006, 0.006]
+    ov["groups.sygemeldt.hazard.work"] = [0.085, 0.05, 0.03, 0.02]
+    return ov
 
 
 SCENARIOS = {

@@ -35,7 +35,7 @@ from sim.engine.capacity import Ledger, hours_per_day
 from sim.engine.citizen import Citizen, new_citizen, spell_record
 from sim.engine.contacts import OfferMix, TaskCosts, group_constants
 from sim.engine.exemption import ExemptionPool, Exemptions
-from sim.engine.exits import add_window, start_exit_clocks
+from sim.engine.exits import add_window, redraw_fixed_exit, start_exit_clocks
 from sim.engine.hazard import INF, WORK
 from sim.engine.persons_touched import count_touched_years
 from sim.engine.planner import CLARIF, OFFER, ON_REQUEST, TALK, Planner, deadline, follows_the_case, push
@@ -129,6 +129,7 @@ class Model:
         self.n_processes = 0  # SimPy processes started
         self.n_timeouts = 0  # SimPy timeouts yielded (the benchmark's floor repeats these counts)
         self.active: dict[int, Citizen] = {}
+        self.closed_moves: dict[str, int] = {}  # group -> moves into a closed programme ignored (the citizen stayed)
 
     # -- set-up --------------------------------------------------------------------------------
     def run(self) -> Recorder:
@@ -200,7 +201,10 @@ class Model:
                     self.n_timeouts += 1
                     yield env.timeout(day - env.now)
                 c = new_citizen(batch.keys[i], batch.rows[i].copy(), attrs, i, self.need_weight)
-                target = self.rules_at(day).routing.destination(g, c.row[COL_ROUTING]) if routed else g
+                rules = self.rules_at(day)
+                target = rules.routing.destination(g, c.row[COL_ROUTING]) if routed else g
+                if rules.closures:
+                    target = rules.destination("", target)  # a closed programme takes no new entrants
                 c.proc = env.process(self._life(c, target, day, external=True, initial=False))
                 self.n_processes += 1
 
@@ -387,8 +391,17 @@ class Model:
 
     # -- leaving ----------------------------------------------------------------------------------
     def _exit(self, c: Citizen, dest: str) -> bool:
-        """End the current spell; return True if the citizen goes on in another group."""
+        """End the current spell; return True if the citizen goes on (in another group, or in the
+        same one when the move it drew leads into a closed programme)."""
         now = self.env.now
+        rules = self.rules_at(now)
+        if rules.closures and dest in self.gidx:
+            dest = rules.destination(c.g, dest)
+            if dest == c.g:
+                grp = self.params.scenario.groups[c.g]
+                redraw_fixed_exit(c, self.gconst[c.g].hazard, grp.exhaustion, now, self.streams)
+                self.closed_moves[c.g] = self.closed_moves.get(c.g, 0) + 1
+                return True
         self._cancel_booking(c)
         key = int(c.key)
         for pool, flag in self._pools:

@@ -29,8 +29,6 @@ from sim.metrics.workload import (
     block_hours,
     case_work_hours_gp,
     item_hours,
-    national_share,
-    programme_hours,
 )
 
 TRIAL_ARMS = ("free_choice", "extended")
@@ -284,8 +282,7 @@ def levels(rec: Recorder, scenario, plan: WorkPlan | None = None) -> Iterator[Le
     counts["touched"] = touched[:-1]
     by_provider = {"talks": rec.talks_gp, "hours": hours, "modelled_hours": hours}
     zero = np.zeros(len(rec.providers))
-    prog_p = sum(programme_hours(rec, plan, national_share(scenario)).values(), zero)  # programmes outside the groups
-    block_p = sum(block_hours(hours.sum(axis=0) + prog_p, rec.providers, scenario, const["years"]).values(), zero)
+    block_p = sum(block_hours(hours.sum(axis=0), rec.providers, scenario, const["years"]).values(), zero)
     providers = list(enumerate(rec.providers))
     for gi, g in enumerate(rec.groups):
         total = const | {k: float(v[gi]) for k, v in counts.items()} | {k: float(m[gi].sum())
@@ -298,13 +295,13 @@ def levels(rec: Recorder, scenario, plan: WorkPlan | None = None) -> Iterator[Le
         "oevo_mentor_limit_dkk_per_full_time_person"]
     total["oevo_mentor_above_limit_dkk"] = max(0.0, total["oevo_mentor_dkk"] - limit)
     total |= {"touched": float(touched[-1]), "block_hours": float(block_p.sum()),
-              "modelled_hours": total["hours"] + float(prog_p.sum()),
-              "hours": total["hours"] + float(prog_p.sum() + block_p.sum())}
+              "modelled_hours": total["hours"],
+              "hours": total["hours"] + float(block_p.sum())}
     each = {p: const | {k: float(m[:, pi].sum()) for k, m in by_provider.items()} | _trials(rec, pi)
             for pi, p in providers}
     for pi, p in providers:
-        each[p] |= {"block_hours": float(block_p[pi]), "modelled_hours": each[p]["hours"] + float(prog_p[pi]),
-                    "hours": each[p]["hours"] + float(prog_p[pi] + block_p[pi])}
+        each[p] |= {"block_hours": float(block_p[pi]), "modelled_hours": each[p]["hours"],
+                    "hours": each[p]["hours"] + float(block_p[pi])}
     yield "all", _with_net(total), each
 
 

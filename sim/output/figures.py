@@ -21,7 +21,6 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
 from sim.output.chart_series import (
-    GROUP_ORDER,
     PROVIDERS,
     compliance_rows,
     dates,
@@ -64,7 +63,7 @@ def chart_caseload(runs: Sequence[Run], lang: str) -> Figure | None:
     if not with_weekly:
         return None
     fig, ax = new_figure(label("title.caseload", lang), runs, lang)
-    pal = sns.color_palette("colorblind", len(GROUP_ORDER))
+    pal = sns.color_palette("colorblind", 10)  # ten distinct colours: the five groups and the programmes
     handles: list[Any] = []
     for k, run in enumerate(with_weekly):
         w = full_weeks(run)
