@@ -8,7 +8,7 @@ import pytest
 import sim
 from sim.engine.model import Model
 
-GROUPS = ["dagpenge", "jobparat", "aktivitetsparat", "sygemeldt", "oevrige"]
+GROUPS = list(sim.load_params().scenario.groups)  # the five target groups and the programmes (ressourceforløb etc.)
 
 
 def no_effects() -> dict[str, object]:

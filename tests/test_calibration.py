@@ -60,6 +60,7 @@ def test_a_stock_the_other_groups_overfill_is_named(tmp_path):
     for g, s, m in [("dagpenge", 20000, 40), ("jobparat", 50, 2), ("aktivitetsparat", 30000, 70),
                     ("sygemeldt", 8000, 18), ("oevrige", 1000, 19)]:
         rows += [f"stock,{g},{s},", f"mean_spell_weeks,{g},{m},"]
+    rows.append("population,,600000,")  # the programmes (ressourceforløb etc.) keep the scaled default
     with pytest.raises(sim.ParamError) as err:
         calibrate(write(tmp_path, rows), tmp_path / "out.toml", check=False)
     assert err.value.field == "groups.jobparat.stock"
@@ -126,6 +127,7 @@ def known(tmp_path_factory):
         v = m[m.group == g].set_index("measure")["mean"]
         rows += [f"stock,{g},{v['stock_mean']:.1f},known", f"mean_spell_weeks,{g},{v['spell_weeks_mean']:.3f},known",
                  f"share_to_work,{g},{v['share_to_work']:.4f},known"]
+    rows.append("population,,59600,known")  # 1 % of Denmark: the programmes keep the scaled default
     return write(tmp_path_factory.mktemp("known"), rows), m
 
 
@@ -180,3 +182,65 @@ def test_calibrate_with_fte_targets_reports_the_fit(tmp_path):
     fitted = float(cal.time_use.table.fitted.iloc[0])
     # the linear prediction is what the simulation gives (up to the rates written with 6 decimals)
     assert row.simulated == pytest.approx(fitted, rel=1e-5)
+
+
+def _rule_item(id_: str, hours: float, lo: float | None, hi: float | None, time_use: str = "preparation"):
+    from sim.inputs.rules import WorkItem
+
+    src = "[A] test" if lo is not None else "[V] test"
+    return WorkItem(id=id_, label_en=id_, label_da=id_, trigger="talk", hours=hours, range_low=lo, range_high=hi,
+                    time_use=time_use, source=src)
+
+
+def test_time_share_fit_moves_assumed_items_within_their_ranges_by_hand():
+    """A job centre with 100 h of talks (contact), 100 h of an [A] item at 1 h per event (range
+    0.5-3, preparation) and 100 h of a sourced item (administration, fixed). Target preparation
+    40 %: preparation x h per event gives 100x / (200 + 100x) = 0.4, so x = 4/3 (hand algebra);
+    a target it cannot reach stops at the range's end."""
+    import pandas as pd
+
+    from sim.studies.calibration.time_use import fit_item_hours
+
+    items = {"prep": _rule_item("prep", 1.0, 0.5, 3.0), "adm": _rule_item("adm", 2.0, None, None, "administration")}
+    w = pd.DataFrame({"item": ["talk", "prep", "adm"], "provider": "municipality", "hours": [100.0, 100.0, 100.0]})
+    fit = fit_item_hours(w, {"preparation": 0.4}, items, "municipality")
+    assert fit.moved == ["prep"]
+    assert fit.hours["prep"] == pytest.approx(4 / 3, rel=1e-6)
+    t = fit.table.set_index("category")
+    assert t.loc["preparation", "before"] == pytest.approx(1 / 3)
+    assert t.loc["preparation", "fitted"] == pytest.approx(0.4)
+    assert t.loc["contact", "fitted"] == pytest.approx(100 / (200 + 400 / 3))
+    far = fit_item_hours(w, {"preparation": 0.9}, items, "municipality")
+    assert far.hours["prep"] == pytest.approx(3.0)  # the end of its range, never beyond
+
+
+def test_time_share_figures_are_read_and_checked(tmp_path):
+    from sim.inputs.errors import ParamError
+
+    rows = ["stock,dagpenge,1000,[A] test"]
+    ok = write(tmp_path, [*rows,
+        "time_share,contact,0.26,[V] bm.dk 12 Jun 2014 (Quartz+Co/BDO)",
+        "time_share,preparation,0.33,[V] bm.dk 12 Jun 2014 (Quartz+Co/BDO)"])
+    fig = read_figures(ok, GROUPS, ["municipality", "akasse", "other"])
+    assert fig.time_shares == {"contact": 0.26, "preparation": 0.33}
+    with pytest.raises(ParamError, match="time-use category"):
+        read_figures(write(tmp_path, [*rows, "time_share,meetings,0.2,[A]"], "b.csv"), GROUPS)
+    with pytest.raises(ParamError, match="not a percentage"):
+        read_figures(write(tmp_path, [*rows, "time_share,contact,26,[A]"], "c.csv"), GROUPS)
+
+
+def test_calibrate_with_time_shares_reports_hours_to_set_and_they_load(tmp_path):
+    """End to end on the example figures with the 2014 split as targets: the fitted hours are
+    printed as --set overrides of the baseline rule set, and loading them reproduces the fit's
+    shares in a fresh run (hours change no event)."""
+    rows = (params_dir() / "calibration_example.csv").read_text(encoding="utf-8").splitlines()
+    figs = tmp_path / "figs.csv"
+    figs.write_text("\n".join([*rows, "time_share,contact,0.26,[V] bm.dk 12 Jun 2014",
+                                "time_share,preparation,0.33,[V] bm.dk 12 Jun 2014"]) + "\n", encoding="utf-8")
+    cal = calibrate(figs, tmp_path / "odense.toml", replications=1)
+    assert cal.shares is not None and cal.shares.moved
+    assert "--set rules.pre_reform.work_items." in cal.text
+    for i, h in cal.shares.hours.items():
+        w = next(x for x in sim.load_params(overrides={"rules": "pre_reform", "exemption.share": 0.0}
+                                            ).rule_sets["pre_reform"].work_items if x.id == i)
+        assert w.range_low - 1e-12 <= h <= w.range_high + 1e-12

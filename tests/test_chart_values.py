@@ -4,7 +4,8 @@ The other chart tests check files, provenance and language; these read what a sl
 (bar heights, whisker ends, line points, band edges, which legend colour and tick label a mark has)
 and compare it with summary.csv and weekly.parquet read here directly with csv/pandas, and with
 intervals worked out by hand from a t table. They fail if a chart plots another provider's or
-group's number, rescales a count to the whole country, or draws a different interval.
+group's number, fails to scale a count up from the sample (scale SCALE) to the whole country, or
+draws a different interval.
 """
 
 from __future__ import annotations
@@ -92,7 +93,7 @@ def _tick_at(ax, x: float) -> str:
     return ax.get_xticklabels()[int(np.argmin(np.abs(ticks - x)))].get_text()
 
 
-def test_fte_bars_are_the_summary_means_and_intervals(figures, summary) -> None:
+def test_fte_bars_are_the_summary_means_and_intervals(run_dir: Path, figures, summary) -> None:
     ax = _axis_by_title(figures["fte"], "Average over the run")
     bars = _bars(ax)
     drawn = {PROVIDER_LABELS[_tick_at(ax, b["centre"])]: b for b in bars}
@@ -101,8 +102,9 @@ def test_fte_bars_are_the_summary_means_and_intervals(figures, summary) -> None:
         want = summary[("fte_needed", "all", provider)]
         assert bar["value"] == pytest.approx(want["mean"], rel=1e-9), provider
         assert bar["whisker"] == pytest.approx((want["ci_low"], want["ci_high"]), rel=1e-9), provider
-    # the sample is small: a chart rescaled to all of Denmark would be 1 / SCALE times taller
-    assert drawn["all"]["value"] < 200
+    # the bars are for all of Denmark: the sample's mean (kpis.csv, simulated units) times 1 / SCALE
+    k = pd.read_csv(run_dir / "kpis.csv").query("kpi == 'fte_needed' and group == 'all' and provider == 'all'")
+    assert drawn["all"]["value"] == pytest.approx(k["value"].mean() / SCALE, rel=1e-9)
     assert drawn["municipality"]["value"] != pytest.approx(drawn["akasse"]["value"], rel=0.05)
 
 
@@ -134,7 +136,7 @@ def _hand_band(run_dir: Path, provider: str) -> pd.DataFrame:
     for week, sub in w.groupby("week"):
         if week * 7 + 7 > days:  # the last, partial week is left out of the chart
             continue
-        values = list(sub["value"])
+        values = [v / SCALE for v in sub["value"]]  # weekly.parquet is the sample; the chart is for Denmark
         assert len(values) == REPS
         m = sum(values) / REPS
         half = T975[REPS - 1] * statistics.stdev(values) / math.sqrt(REPS)

@@ -16,7 +16,7 @@ import pytest
 import sim
 from sim.engine.citizen import Citizen, new_citizen, talk_need
 from sim.engine.contacts import DAYS_PER_MONTH, OfferMix, TaskCosts, group_constants
-from sim.engine.exemption import Exemptions
+from sim.engine.exemption import ExemptionPool, Exemptions
 from sim.engine.hazard import INF, OTHER, GroupHazard, Piecewise, fixed_exit
 from sim.engine.planner import HANDOVER, OFFER, ON_REQUEST, TALK, Planner, deadline, talk_targets
 from sim.engine.providers import (
@@ -34,7 +34,7 @@ from sim.engine.randomness import (
     COL_PROVIDER_CHOICE,
     COL_SEPARATE_EXEMPTION,
     COL_TRIAL,
-    FIRST_FREE,
+    FIRST_CONTACT,
     ROW_WIDTH,
     Streams,
 )
@@ -73,7 +73,7 @@ def citizen(group: str, spell_start: float = 0.0, row: dict[int, float] | None =
     attrs = {"frailty": [1.0], "under_30": [False], "short_absence": [False], "cap_day": [INF]}
     c = new_citizen(7, r, attrs, 0, need_weight=0.0)
     c.g, c.spell_start, c.case_start, c.new_entry = group, spell_start, spell_start, True
-    c.talks, c.offer_days, c.clar_days, c.plan, c.seq, c.windows = [], [], [], [], 0, []
+    c.talks, c.offer_days, c.clar_days, c.clar_dues, c.plan, c.seq, c.windows = [], [], [], [], [], 0, []
     c.first_block = None
     for k, v in fields.items():
         setattr(c, k, v)
@@ -167,8 +167,8 @@ def test_replan_mid_spell_skips_held_talks_and_past_windows(r27, params):
 
 def test_plan_dates_items_from_the_spell_start_and_draws_the_talk_on_request(r27, params):
     """Spell start 100: the first talk on 107; the talk on request at 100 + 182 + an exponential
-    wait with the citizen's next uniform 0.5: ln 2 / (0.3 / 30.44) = 70.33 days."""
-    c = citizen("jobparat", spell_start=100.0, row={FIRST_FREE: 0.5})
+    wait with the citizen's next contact uniform 0.5: ln 2 / (0.3 / 30.44) = 70.33 days."""
+    c = citizen("jobparat", spell_start=100.0, row={FIRST_CONTACT: 0.5})
     planner(params).plan(c, r27, 100.0)
     assert c.plan[0][0] == pytest.approx(107.0) and c.plan[0][2] == TALK
     on_request = [day for day, _, kind, _ in c.plan if kind == ON_REQUEST]
@@ -226,19 +226,35 @@ def test_counts_for_and_talks_held_windows_are_inclusive(r27):
     assert counts_for(citizen("dagpenge", course_provider="other"), "other", "akasse")
 
 
-def test_trial_assignment_by_the_citizens_draws(params, r27):
-    """Default: free choice in 23.5 % of the country, 25.4 % of its entrants take part; choice
-    shares municipality 0.35, akasse 0.5, other 0.15; the outside provider is the a-kasse.
-    u_trial 0.05: 0.05 / 0.235 = 0.213 < 0.254 takes part; 0.1: 0.426, does not; 0.5: outside."""
-    trials = TrialCourses(params.scenario.trials, (0.0, 1096.0))
-    c = citizen("dagpenge", row={COL_TRIAL: 0.05, COL_PROVIDER_CHOICE: 0.84})
+def test_trial_assignment_by_the_citizens_draws(r27):
+    """With a national share (trials.free_choice_share 0.235): free choice in 23.5 % of the
+    country, 25.4 % of its entrants take part; choice shares municipality 0.35, akasse 0.5, other
+    0.15; the outside provider is the a-kasse. u_trial 0.05: 0.05 / 0.235 = 0.213 < 0.254 takes
+    part; 0.1: 0.426, does not; 0.5: outside."""
+    shared = sim.load_params(overrides={"trials.free_choice_share": 0.235})
+    trials = TrialCourses(shared.scenario.trials, (0.0, 1096.0))
+    c = citizen("dagpenge", row={COL_TRIAL: 0.05, COL_PROVIDER_CHOICE: 0.84}, place=0)
     assert trials.assign(c, r27, 0.0, initial=False) == (FREE_CHOICE, "akasse")
     assert (c.course_provider, c.course_days, c.trial_arm) == ("akasse", 122.0, FREE_CHOICE)
-    assert trials.assign(citizen("dagpenge", row={COL_TRIAL: 0.1}), r27, 0.0, initial=False) is None
-    assert trials.assign(citizen("dagpenge", row={COL_TRIAL: 0.5}), r27, 0.0, initial=False) == (EXTENDED, "akasse")
-    assert trials.assign(citizen("dagpenge", row={COL_TRIAL: 0.5}), r27, 1096.0, initial=False) is None
-    assert trials.assign(citizen("dagpenge", row={COL_TRIAL: 0.5}), r27, 0.0, initial=True) is None
-    assert trials.assign(citizen("jobparat", row={COL_TRIAL: 0.5}), r27, 0.0, initial=False) is None
+    assert trials.assign(citizen("dagpenge", row={COL_TRIAL: 0.1}, place=0), r27, 0.0, initial=False) is None
+    assert trials.assign(citizen("dagpenge", row={COL_TRIAL: 0.5}, place=0), r27, 0.0, initial=False) == \
+        (EXTENDED, "akasse")
+    assert trials.assign(citizen("dagpenge", row={COL_TRIAL: 0.5}, place=0), r27, 1096.0, initial=False) is None
+    assert trials.assign(citizen("dagpenge", row={COL_TRIAL: 0.5}, place=0), r27, 0.0, initial=True) is None
+    assert trials.assign(citizen("jobparat", row={COL_TRIAL: 0.5}, place=0), r27, 0.0, initial=False) is None
+
+
+def test_trial_assignment_by_place(params, r27):
+    """By place (the default): the citizen's municipality decides the arm, and the trial draw alone
+    decides participation there: u_trial 0.2 < 0.254 takes part in a free-choice place (0), 0.3
+    does not; in a place without free choice (1) every entrant gets the extended a-kasse course."""
+    assert params.scenario.trials.free_choice_share is None
+    trials = TrialCourses(params.scenario.trials, (0.0, 1096.0), free_choice_places=(True, False))
+    free = citizen("dagpenge", row={COL_TRIAL: 0.2, COL_PROVIDER_CHOICE: 0.1}, place=0)
+    assert trials.assign(free, r27, 0.0, initial=False) == (FREE_CHOICE, "municipality")
+    assert trials.assign(citizen("dagpenge", row={COL_TRIAL: 0.3}, place=0), r27, 0.0, initial=False) is None
+    assert trials.assign(citizen("dagpenge", row={COL_TRIAL: 0.2}, place=1), r27, 0.0, initial=False) == \
+        (EXTENDED, "akasse")
 
 
 def test_choose_provider_splits_the_unit_interval_in_order():
@@ -321,7 +337,8 @@ def test_routing_is_validated():
     with pytest.raises(ValueError, match="at most 1"):
         Routing.model_validate({"routes": [{"from_group": "a", "to_group": "b", "share": 0.6},
                                            {"from_group": "a", "to_group": "c", "share": 0.5}]})
-    data = {"name": "x", "exemption": {"max_share": 0.0, "pool_window_day": 182}, "groups": {"a": {}},
+    data = {"name": "x", "first_months_day": 182, "exemption": {"max_share": 0.0, "pool_window_day": 182},
+            "groups": {"a": {}},
             "routing": {"routes": [{"from_group": "a", "to_group": "b", "share": 0.1}]}}
     with pytest.raises(ValueError, match="not a group of the rule set"):
         RuleSet.model_validate(data)
@@ -417,9 +434,9 @@ def test_task_costs(params):
     sc = params.scenario
     tasks = TaskCosts(sc, group_constants(sc), Streams(1, 0))
     block = params.rule_sets["reform_2027"].groups["dagpenge"].talks[0]
-    digital = citizen("dagpenge", row={FIRST_FREE: 0.1}, provider="akasse")
+    digital = citizen("dagpenge", row={FIRST_CONTACT: 0.1}, provider="akasse")
     assert tasks.task(digital, TALK, (block, True, "akasse")) == ("akasse", 0.75, None, 1)
-    in_person = citizen("dagpenge", row={FIRST_FREE: 0.9}, provider="other")
+    in_person = citizen("dagpenge", row={FIRST_CONTACT: 0.9}, provider="other")
     assert tasks.task(in_person, TALK, (block, True, CURRENT_PROVIDER)) == ("other", pytest.approx(1.2), None, 0)
     assert tasks.task(in_person, OFFER, None) == (sc.capacity.default_provider, 2.0, None, 0)
 
@@ -443,3 +460,36 @@ def test_default_provider_is_scenario_data():
         == "akasse"
     tasks = TaskCosts(p.scenario, group_constants(p.scenario), Streams(1, 0))
     assert tasks.task(citizen("jobparat", provider="municipality"), OFFER, None)[0] == "akasse"  # offers too
+
+
+def test_exit_draws_do_not_depend_on_how_many_contacts_came_before():
+    """A citizen's exit draws and contact draws are two sequences of its row: however many contact
+    draws are taken (talks booked under more or less staff), the next exit draw is the same; each
+    sequence runs on into its own private stream once its columns are used up."""
+    row = {col: col / 100.0 for col in range(ROW_WIDTH)}
+    streams = Streams(5, 0)
+    few, many = citizen("jobparat", row=row), citizen("jobparat", row=row)
+    for _ in range(3):
+        few.contact_uniform(streams)
+    for _ in range(40):  # past the row's contact columns into the private stream
+        many.contact_uniform(streams)
+    exits_few = [few.uniform(streams) for _ in range(15)]
+    exits_many = [many.uniform(streams) for _ in range(15)]
+    assert exits_few == exits_many
+    assert exits_few[:FIRST_CONTACT - 10] == [col / 100.0 for col in range(10, FIRST_CONTACT)]
+    # beyond the row: the exit and contact streams differ from each other
+    assert exits_few[FIRST_CONTACT - 10:] != [many.contact_uniform(streams) for _ in range(4)]
+
+
+def test_pool_ignores_the_expiry_of_a_members_earlier_stay():
+    """A member who leaves on day 10 and comes back on day 50 (first months to day 232) stays a
+    member past day 182, the end of its first stay's months; it leaves on day 232."""
+    pool = ExemptionPool(cap=0.25)
+    pool.enter(1, 182.0, wants=False)
+    pool.leave(1)
+    pool.enter(1, 232.0, wants=False)
+    assert pool.next_expiry() == 232.0
+    pool.expire(200.0)
+    assert 1 in pool.members
+    pool.expire(232.0)
+    assert 1 not in pool.members

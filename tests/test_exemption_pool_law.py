@@ -108,7 +108,7 @@ def _pool_params(**extra):
 @pytest.fixture(scope="module")
 def pool_run():
     """Job-ready citizens are not reassessed as activity-ready here, so nobody leaves the pool
-    groups and comes back within 182 days (see the xfail test below for that case)."""
+    groups and comes back within 182 days (the test of citizens who come back covers that case)."""
     n = len(sim.load_params().scenario.groups["jobparat"].hazard.breaks_weeks)
     return sampled_pool(_pool_params(**{"groups.jobparat.hazard.to.aktivitetsparat": [0.0] * n}), SEED)
 
@@ -150,11 +150,6 @@ def test_an_exemption_the_pool_lifts_is_lifted_for_the_citizen(pool_run):
     assert pool_spells.exempt.mean() > 0.10
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "sim's ExemptionPool keeps a left member's expiry in its heap, keyed by the citizen only: a citizen "
-    "who leaves the pool groups (jobparat -> aktivitetsparat) and comes back within 182 days is taken out "
-    "of the pool at the first spell's expiry day, while still in the first months of the new spell (and "
-    "keeps an exemption the pool no longer counts)"))
 def test_pool_members_when_citizens_come_back_to_the_pool_groups():
     df, _, seen = sampled_pool(_pool_params(), SEED)
     for day, members in seen.items():

@@ -120,10 +120,6 @@ def test_weekly_stock_per_provider_follows_the_hand_over_days(shipped_run):
     check_weekly_stock(*shipped_run)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "sim hands a case over only when the plan item before it is done: a talk targeted before the "
-    "hand-over day but booked after it (a weekend, a holiday, a full diary) keeps the case with the "
-    "first provider until that talk is held, days or (under a shortage) weeks after the hand-over day"))
 def test_weekly_stock_per_provider_when_a_talk_is_booked_across_the_hand_over(on_request_run):
     check_weekly_stock(*on_request_run)
 

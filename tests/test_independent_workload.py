@@ -87,8 +87,8 @@ def items_hours(df, rules: dict, handover_day: float, course_days: float = 0.0):
     starts and citizen-weeks (availability cases); frozen scenarios have no moves or exits."""
     items = rules.get("work_items", [])
     kinds = {w["trigger"] for w in items}
-    assert kinds <= {"talk", "spell_start", "availability_case", "group_change", "exit", "exit_other",
-                     "programme_week"}, kinds
+    assert kinds <= {"talk", "spell_start", "availability_case", "citizen_week", "group_change", "exit",
+                     "exit_other"}, kinds
     hours: dict[tuple[str, str], float] = defaultdict(float)
     for row in df.itertuples():
         g = row.group
@@ -101,23 +101,21 @@ def items_hours(df, rules: dict, handover_day: float, course_days: float = 0.0):
             elif w["trigger"] == "spell_start":
                 first = _first_holder(row, handover_day)
                 hours[g, first] += per * _item_applies(w, g, first)
-            elif w["trigger"] == "availability_case":
+            elif w["trigger"] in ("availability_case", "citizen_week"):
+                rate = w["rate_per_citizen_week"] if w["trigger"] == "availability_case" else 1.0
                 for provider, days in _holder_days(row, handover_day, course_days).items():
-                    hours[g, provider] += per * w["rate_per_citizen_week"] * days / 7.0 * _item_applies(w, g, provider)
+                    hours[g, provider] += per * rate * days / 7.0 * _item_applies(w, g, provider)
     return hours
 
 
 def outside_hours(p, rules: dict, group_hours: dict, horizon: float) -> dict[str, float]:
-    """Programme items and the overhead block per provider (group "all" only): national stock or
-    FTE × the run's share of Denmark; management and administration as shares of the block
-    provider's (the municipality's) modelled hours."""
+    """The overhead block per provider (group "all" only): national FTE × the run's share of
+    Denmark; management and administration as shares of the block provider's (the
+    municipality's) modelled hours."""
     sc = p.scenario
     share = sc.money.population * sc.scale / NATIONAL_POP
     out: dict[str, float] = defaultdict(float)
-    for w in rules.get("work_items", []):
-        if w["trigger"] == "programme_week":
-            out[w["provider"]] += w["stock"] * share * horizon / 7.0 * w["hours"] * w.get("share", 1.0)
-    modelled = sum(v for (_, q), v in group_hours.items() if q == "municipality") + out["municipality"]
+    modelled = sum(v for (_, q), v in group_hours.items() if q == "municipality")
     years = horizon / 365.25
     out["municipality"] += (MGMT_SHARE + ADMIN_SHARE) * modelled \
         + (EMPLOYER_FTE + OTHER_GROUPS_FTE) * PRODUCTIVE_H * years * share

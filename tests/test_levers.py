@@ -141,13 +141,19 @@ def test_evaluation_without_effects_or_selection_is_centred_on_zero():
         assert table.loc[name, "ci_low_pp"] <= 0.0 <= table.loc[name, "ci_high_pp"], table
 
 
-def test_selection_biases_the_naive_comparison_and_adjustment_removes_it():
+def test_selection_biases_the_naive_comparison_and_adjustment_reduces_it():
+    """Citizens with better job chances choose the a-kasse (selection 0.8): the naive difference is
+    biased upwards. The linear adjustment for the job-chance score removes most of that bias but not
+    all of it: the 6-month exit probability is not linear in the score (measured over seeds 3-8, a
+    residual of about +0.5 pp on average), so the test claims a large reduction, not zero bias."""
     over = _trial({"municipality": 0.5, "akasse": 0.5, "other": 0.0}, 1.0)
     over |= {"scale": 0.03, "years": 1.0, "trials.selection": 0.8, "capacity.unlimited": True}
     table = evaluation(sim.load_params(overrides=over), provider="akasse", replications=4, seed=3)
     t = table.set_index("estimate")
-    assert t.loc["naive", "ci_low_pp"] > 0.0  # better job chances chose the a-kasse
-    assert t.loc["adjusted", "ci_low_pp"] <= 0.0 <= t.loc["adjusted", "ci_high_pp"]
+    assert t.loc["naive", "ci_low_pp"] > t.loc["truth", "ci_high_pp"]  # better job chances chose the a-kasse
+    naive_bias = t.loc["naive", "mean_pp"] - t.loc["truth", "mean_pp"]
+    adjusted_bias = t.loc["adjusted", "mean_pp"] - t.loc["truth", "mean_pp"]
+    assert abs(adjusted_bias) < 0.5 * naive_bias, t
 
 
 def test_power_grows_with_the_effect_and_matches_the_normal_approximation():

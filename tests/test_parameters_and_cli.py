@@ -108,7 +108,7 @@ def test_cli_run_writes_the_contract_files(tmp_path, capsys):
                  "--seed", "3", "--out", str(out), "--workers", "1"])
     assert code == 0
     printed = capsys.readouterr().out
-    assert "first_talk_on_time" in printed and "95% CI" in printed
+    assert "FTE needed" in printed and "95 % interval" in printed and "summary.csv" in printed  # the headline
     meta = json.loads((out / "run.json").read_text())
     assert {"params", "seed", "replications", "version", "params_hash", "wall_time_s"} <= set(meta)
     assert meta["seed"] == 3 and meta["replications"] == 2

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from functools import cache
 
-import pytest
 from conftest import GROUPS, no_effects
 from lawbook import kpi_value, rule_set
 
@@ -81,11 +80,6 @@ def test_municipal_minimums_and_talks_held_rise_with_municipal_fte():
     assert kpi_value(kpis_at(FTE[-1]), "first_talk_on_time", "jobparat") > 0.95
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "sim draws a citizen's exit times for a new spell (after a move between groups) from the same sequence "
-    "of uniforms as the channel of each booked talk, so how many talks were booked in the previous spell "
-    "shifts the draws: with the effects of talks off, the municipality's FTE still changes who leaves when, "
-    "which weakens common random numbers between staffing levels"))
 def test_the_same_citizens_at_every_staffing_level_when_citizens_move_between_groups():
     for g in [*GROUPS, "all"]:
         values = {fte: kpi_value(kpis_at(fte, moves=True), "stock_mean", g) for fte in (300.0, 800.0)}

@@ -57,3 +57,20 @@ def test_fte_terms_pair_items_by_replication_and_scale_to_denmark():
 def test_the_command_is_registered():
     args = build_parser().parse_args(["validation", "--scale", "0.01", "--replications", "2", "--out", "x"])
     assert args.scale == 0.01 and args.replications == "2" and args.func.__name__ == "cmd_validation"
+
+
+def test_official_figures_come_from_the_params_file_each_with_a_source(tmp_path):
+    import tomllib
+
+    from sim.inputs.errors import ParamError
+    from sim.inputs.files import params_dir
+    from sim.studies.validation import load_measures
+
+    raw = tomllib.loads((params_dir() / "validation.toml").read_text(encoding="utf-8"))["measures"]
+    assert [m.name for m in MEASURES] == [m["name"] for m in raw]
+    assert _measure("delta_fte_municipality").official == -3000.0
+    assert all(m.source.startswith(("[S]", "[V]", "[D]", "[seed")) for m in MEASURES)
+    bad = tmp_path / "v.toml"
+    bad.write_text('[[measures]]\nname = "x"\nofficial = 1.0\n', encoding="utf-8")
+    with pytest.raises(ParamError, match="source"):
+        load_measures(bad)

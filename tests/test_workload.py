@@ -13,7 +13,7 @@ import sim
 from sim.engine.recorder import W_TALKS, Recorder
 from sim.inputs.files import params_dir
 from sim.inputs.rules import WorkItem
-from sim.metrics.workload import WorkPlan, item_counts, item_hours, programme_hours, work_plan
+from sim.metrics.workload import WorkPlan, item_counts, item_hours, work_plan
 
 A, B = 0, 1
 MUNI, AK = 0, 1
@@ -41,8 +41,7 @@ def _history() -> Recorder:
 def _plan() -> WorkPlan:
     docs = _item("docs", "talk", 0.5)
     weekly = _item("weekly", "citizen_week", 0.2, hours_by_group={"a": 0.4})
-    before = (docs, weekly, _item("plan", "spell_start", 1.0, groups=["a"]),
-              _item("prog", "programme_week", 1.0, stock=700.0, provider="muni"))
+    before = (docs, weekly, _item("plan", "spell_start", 1.0, groups=["a"]))
     after = (docs, weekly, _item("sanction", "availability_case", 3.0, rate_per_citizen_week=0.1, groups=["a"]),
              _item("move", "group_change", 2.0), _item("rehab", "exit_other", 20.0, share=0.75),
              _item("ak_only", "talk", 9.0, provider="ak"))
@@ -65,8 +64,6 @@ def test_trigger_counts_and_hours_match_a_hand_computation():
     assert h["move"][B, MUNI] == 2.0 and h["move"].sum() == 2.0
     assert h["rehab"][B, MUNI] == pytest.approx(15.0) and h["rehab"].sum() == pytest.approx(15.0)
     assert h["ak_only"].sum() == 0.0  # no talk was held by the a-kasse
-    # the programme item: 700 persons × scale 0.01 × 100 days / 7 × 1 h, in the first period only
-    assert programme_hours(rec, plan, 0.01)["prog"][MUNI] == pytest.approx(700 * 0.01 * 100 / 7)
 
 
 def test_an_item_dropped_by_the_next_rule_set_stops_on_the_switch_day():
@@ -156,7 +153,8 @@ def test_persons_touched_per_year_counts_each_person_once_a_year():
 
 def test_fixed_national_work_follows_the_populations_share_not_the_scale():
     """A calibrated municipality file runs at scale 1 with its own population: the block's fixed FTE
-    and the programme stocks must be its share of Denmark (59,600 / 5,960,000 = 1 %), not national."""
+    must be its share of Denmark (59,600 / 5,960,000 = 1 %), not national. (The programmes are groups
+    with simulated stocks now, so they follow the scenario's own stock, not the population share.)"""
     p = sim.load_params(overrides=only_group("oevrige", 100.0, "pre_reform", years=1.0,
                                              **{"money.population": 59_600.0}))
     res = sim.run(p, replications=1, seed=2, workers=1)
@@ -164,9 +162,7 @@ def test_fixed_national_work_follows_the_populations_share_not_the_scale():
     w = res.workload.set_index("item")
     assert w.loc["overhead_employer_service", "fte"] == pytest.approx(oh.employer_service_fte * 0.01, rel=1e-12)
     assert w.loc["overhead_other_groups", "fte"] == pytest.approx(oh.other_groups_fte * 0.01, rel=1e-12)
-    rf = next(x for x in p.rule_sets["pre_reform"].work_items if x.id == "rf_casework")
-    per_fte = p.scenario.capacity.productive_hours_per_fte_year
-    assert w.loc["rf_casework", "fte"] == pytest.approx(rf.stock * 0.01 * 365.25 / 7 * rf.hours / per_fte, rel=1e-12)
+    assert "rf_casework" not in w.index  # no one in ressourceforløb in this scenario: no work
 
 
 def test_report_states_the_shares_of_modelled_work_and_the_block(small_run, tmp_path):
@@ -182,7 +178,7 @@ def test_report_states_the_shares_of_modelled_work_and_the_block(small_run, tmp_
 
 def test_weekly_fte_needed_holds_the_same_work_as_the_kpi(small_run):
     """The weekly frame books the work items week by week (citizen-weeks from the end-of-week stock,
-    an approximation) and adds the programmes and the block to group "all": over the run it must come
+    an approximation) and adds the block to group "all": over the run it must come
     to the KPI's fte_needed within the approximation (2 %), per provider too."""
     w = small_run.weekly
     for provider in ("all", "municipality", "akasse"):

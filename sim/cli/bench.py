@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sim.cli.options import check_scenario
+from sim.cli.options import check_scenario, examples
 from sim.experiment import bench
 from sim.inputs.errors import ParamError
 
@@ -39,7 +39,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add this command group's subcommands to the `caseload` parser."""
-    b = sub.add_parser("bench", help="measure speed, memory, scaling and parallel efficiency on this machine")
+    b = sub.add_parser("bench", help="measure speed, memory, scaling and parallel efficiency on this machine",
+                       **examples("caseload bench --scale 0.05 --years 0.5", "caseload bench --json > bench.json"))
     b.add_argument("--json", action="store_true", help="print JSON instead of a table")
     b.add_argument("--years", type=float, default=1.0, help="simulated years (default 1)")
     b.add_argument("--scale", type=float, default=0.25, help="population scale (default 0.25; 1 = Denmark)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from sim.cli.options import whole_replications
+from sim.cli.options import examples, whole_replications
 from sim.inputs.arguments import parse_seed
 from sim.studies.calibration import calibrate, check_out
 
@@ -22,11 +22,13 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add this command group's subcommands to the `caseload` parser."""
-    ca = sub.add_parser("calibrate", help="write a scenario matching a municipality's own figures")
+    ca = sub.add_parser("calibrate", help="write a scenario matching a municipality's own figures",
+                        **examples("caseload calibrate params/calibration_example.csv --out params/odense.toml "
+                                   "--name odense"))
     ca.add_argument("figures", help="CSV of figures per group (see params/calibration_example.csv)")
     ca.add_argument("--out", required=True,
                     help="scenario TOML to write, e.g. params/odense.toml (replaced only when complete)")
-    ca.add_argument("--name", default=None)
+    ca.add_argument("--name", default=None, help="the scenario's name (default: from the figures)")
     ca.add_argument("--replications", default="4", help="a whole number >= 1 (default 4)")
     ca.add_argument("--seed", default="1", help="a whole number >= 0 (default 1)")
     ca.set_defaults(func=cmd_calibrate)

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from sim._version import __version__
-from sim.cli.options import check_scenario, whole_replications
+from sim.cli.options import check_scenario, examples, whole_replications
 from sim.experiment.results import check_replaceable, staged_folder
 from sim.inputs.arguments import parse_overrides, parse_seed, parse_workers
 from sim.inputs.files import check_output_folder
@@ -41,7 +41,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add this command group's subcommands to the `caseload` parser."""
-    cp = sub.add_parser("compare", help="paired comparison B - A of two scenarios with common random numbers")
+    cp = sub.add_parser("compare", help="paired comparison B - A of two scenarios with common random numbers",
+                        **examples("caseload compare params/presets/pre_reform.toml params/national_default.toml "
+                                   "--set scale=0.02 --replications 4"))
     cp.add_argument("a", help="scenario A (TOML)")
     cp.add_argument("b", help="scenario B (TOML)")
     cp.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="override in both")

@@ -31,6 +31,17 @@ EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
 
 
+MAIN_EPILOG = """examples:
+  caseload run --scale 0.02 --replications 2          a first answer for Denmark in under a minute
+  caseload run --set municipality=Odense              the same for one municipality
+  caseload report results/latest                      an HTML report of that run
+  caseload CMD --help                                 each command's options and examples
+
+exit codes: 0 done; 1 done but the answer is no (staff), or the system refused (e.g. a full disk);
+2 bad input, named in one line; 3 a sweep with failed tasks; 70 internal error (a bug: please
+report it); 130 interrupted."""
+
+
 class UsageError(Exception):
     """A command line argparse cannot parse, as one line (argparse would print its usage too)."""
 
@@ -44,10 +55,9 @@ class Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    ap = Parser(prog="caseload", description="Caseload simulation of the Danish employment reform.",
-                epilog="Exit codes: 0 done; 1 done but the answer is no (staff), or the system refused (e.g. a full "
-                       "disk); 2 bad input, named in one line; 3 a sweep with failed tasks; 70 internal error (a bug: "
-                       "please report it); 130 interrupted.")
+    ap = Parser(prog="caseload", description="Caseload simulation of the Danish employment reform: how many "
+                                             "caseworkers, which legal minimums are met, at what cost.",
+                epilog=MAIN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--version", action="version", version=f"caseload-sim {__version__}")
     ap.add_argument("--debug", action="store_true",
                     help="on an internal error, print the traceback (also CASELOAD_DEBUG=1)")

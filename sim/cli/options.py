@@ -4,6 +4,7 @@ it on its first day, so that a bad scenario fails in a second, not inside a work
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 from sim.engine.population import external_inflows, spell_distributions
@@ -37,3 +38,33 @@ def check_scenario(params: LoadedParams) -> LoadedParams:
 def load_scenario(path: str | Path | None, set_pairs: list[str] | None) -> LoadedParams:
     """The scenario a command runs: PARAMS with the ``--set`` overrides, validated and checked."""
     return check_scenario(load_params(path, parse_overrides(set_pairs)))
+
+
+def examples(*commands: str) -> dict:
+    """The keyword arguments that give a subcommand's ``--help`` an epilog of example command lines,
+    shown as written (argparse would otherwise re-wrap them into one paragraph)."""
+    head = "example:" if len(commands) == 1 else "examples:"
+    return {"epilog": "\n".join([head, *(f"  {c}" for c in commands)]),
+            "formatter_class": argparse.RawDescriptionHelpFormatter}
+
+
+SHORTHANDS = (("scale", "share of Denmark's caseload simulated (--set scale=S; 1 = all of Denmark); counts are "
+                        "scaled up to the population either way"),
+              ("years", "simulated years (--set years=Y)"))
+
+
+def add_shorthands(parser: argparse.ArgumentParser) -> None:
+    """``--scale S`` and ``--years Y``: the two parameters a first run changes, without --set."""
+    for name, text in SHORTHANDS:
+        parser.add_argument(f"--{name}", default=None, metavar=name[0].upper(), help=text)
+
+
+def with_shorthands(args: argparse.Namespace) -> list[str]:
+    """The ``--set`` pairs with ``--scale`` and ``--years`` added last, so that they win (a
+    municipality preset sets the scale; ``--scale`` then samples that municipality more thinly)."""
+    pairs = list(args.set or [])
+    for name, _ in SHORTHANDS:
+        value = getattr(args, name, None)
+        if value is not None:
+            pairs.append(f"{name}={value}")
+    return pairs

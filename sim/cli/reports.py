@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from sim.cli.options import examples
 from sim.inputs.arguments import parse_overrides
 from sim.inputs.files import check_output_file, check_output_folder
 from sim.inputs.loading import load_params
@@ -68,18 +69,23 @@ def cmd_describe(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add this command group's subcommands to the `caseload` parser."""
-    rp = sub.add_parser("report", help="write one self-contained HTML report for a run folder")
-    rp.add_argument("run_dir")
-    rp.add_argument("--lang", choices=["en", "da"], default="en")
+    rp = sub.add_parser("report", help="write one self-contained HTML report for a run folder",
+                        **examples("caseload report results/latest", "caseload report results/latest --lang da"))
+    rp.add_argument("run_dir", help="a folder written by `caseload run --out DIR`")
+    rp.add_argument("--lang", choices=["en", "da"], default="en", help="English or Danish (default en)")
     rp.add_argument("--out", default=None, help="HTML file (default RUN_DIR/report[_da].html)")
     rp.set_defaults(func=cmd_report)
-    ch = sub.add_parser("charts", help="write the chart pack (PNG, SVG, one PDF) for one run or a comparison")
+    ch = sub.add_parser("charts", help="write the chart pack (PNG, SVG, one PDF) for one run or a comparison",
+                        **examples("caseload charts results/latest",
+                                   "caseload charts results/pre results/latest --lang da --out results/charts"))
     ch.add_argument("run_dirs", nargs="+", help="one run folder, or several to compare")
-    ch.add_argument("--lang", choices=["en", "da"], default="en")
+    ch.add_argument("--lang", choices=["en", "da"], default="en", help="English or Danish (default en)")
     ch.add_argument("--out", default=None, help="folder for the charts (default RUN_DIR/charts)")
     ch.set_defaults(func=cmd_charts)
-    de = sub.add_parser("describe", help="write the model description (STRESS-DES) as Markdown")
-    de.add_argument("params", nargs="?", default=None)
-    de.add_argument("--set", action="append", default=[], metavar="PATH=VALUE")
+    de = sub.add_parser("describe", help="write the model description (STRESS-DES) as Markdown",
+                        **examples("caseload describe",
+                                   "caseload describe --set municipality=Odense --out results/latest"))
+    de.add_argument("params", nargs="?", default=None, help="scenario TOML file (default: the national default)")
+    de.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="override a parameter")
     de.add_argument("--out", default=None, help="Markdown file (default: print)")
     de.set_defaults(func=cmd_describe)

@@ -6,45 +6,14 @@ import argparse
 import sys
 import time
 
-import pandas as pd
-
 from sim._version import __version__
-from sim.cli.options import load_scenario
+from sim.cli.options import add_shorthands, examples, load_scenario, with_shorthands
 from sim.experiment.results import RUN_MARKER, check_replaceable
 from sim.experiment.runner import run
 from sim.inputs.arguments import parse_replications, parse_seed, parse_workers
 from sim.inputs.files import check_output_folder
 from sim.metrics.by_municipality import BY_MUNICIPALITY
-
-HEADLINE_KPIS = [
-    "persons_start", "persons_arrived", "persons_exited", "persons_in_stock_end", "stock_mean",
-    "inflow_per_year", "spell_weeks_mean", "exit_work_or_education_3m", "exit_work_or_education_6m",
-    "talks_held_per_year", "offers_started_per_year", "caseworker_hours_per_year", "fte_needed",
-    "first_talk_on_time", "talk_coverage_6m", "offer_coverage_6m", "exempt_share",
-]
-
-
-def format_summary(summary: pd.DataFrame, scale: float) -> str:
-    """The printed KPI table: headline KPIs for all groups, then per provider and per group."""
-    s = summary.copy()
-    s["order"] = s["kpi"].map({k: i for i, k in enumerate(HEADLINE_KPIS)})
-    s["g_order"] = (s["group"] != "all").astype(int)
-    s["p_order"] = (s["provider"] != "all").astype(int)
-    s = s[s["order"].notna()].sort_values(["order", "g_order", "group", "p_order", "provider"], kind="stable")
-
-    def fmt(x: float) -> str:
-        if pd.isna(x):
-            return "-"
-        return f"{x:,.3f}" if abs(x) < 10 else f"{x:,.0f}"
-
-    lines = [f"{'kpi':<28}{'group':<17}{'provider':<14}{'mean':>14}{'95% CI':>28}{'n':>4}"]
-    for row in s.itertuples():
-        ci = f"[{fmt(row.ci_low)}, {fmt(row.ci_high)}]"
-        lines.append(f"{row.kpi:<28}{row.group:<17}{row.provider:<14}{fmt(row.mean):>14}{ci:>28}{row.n:>4}")
-    if scale != 1.0:
-        lines.append(f"\nCounts are for the simulated population at scale {scale:g} "
-                     f"({scale:.0%} of Denmark); shares and spell lengths need no scaling.")
-    return "\n".join(lines)
+from sim.output.headline import format_table, headline_from_results, run_meta
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -53,29 +22,27 @@ def cmd_run(args: argparse.Namespace) -> int:
     n = parse_replications(args.replications)
     seed, workers = parse_seed(args.seed), parse_workers(args.workers)
     out = check_output_folder(args.out)
-    params = load_scenario(args.params, args.set)
+    params = load_scenario(args.params, with_shorthands(args))
     check_replaceable(out, RUN_MARKER)
-    print(f"caseload-sim {__version__}: {params.scenario.name} | rules {params.scenario.rules} | "
-          f"scale {params.scenario.scale:g} | {params.scenario.years:g} years from {params.scenario.start_date} | "
-          f"{n} replications, seed {seed}", flush=True)
+    print(f"caseload-sim {__version__}: running {params.scenario.name} at scale {params.scenario.scale:g}, "
+          f"{n} replications ...", flush=True)
     t0 = time.perf_counter()
     results = run(params, replications=n, seed=seed, workers=workers, by=args.by)
     results.provenance["wall_time_s"] = round(time.perf_counter() - t0, 3)
     results.provenance["command"] = " ".join(sys.argv)
     results.save(out)  # staged: the folder is replaced only once every file is written
-    which = args.params or "the national default"
-    print(format_summary(results.summary(), params.scenario.scale))
+    if args.all:
+        print(format_table(results.population_summary(), run_meta(results)))
+    else:
+        print(headline_from_results(results, where=f"{out}/summary.csv, or add --all"))
     warmup = results.provenance.get("warmup") or {}
-    if warmup.get("verdict"):
-        print(f"\nWarm-up (MSER-5): {warmup['verdict']}")
     rule = results.provenance.get("replication_rule") or {}
-    if rule.get("reason"):
-        print(f"Replications: {rule['reason']}")
+    notes = [f"Warm-up (MSER-5): {warmup['verdict']}" if warmup.get("verdict") else "",
+             f"Replications: {rule['reason']}" if rule.get("reason") else ""]
+    print(" ".join(n for n in notes if n) or "", end="\n" if any(notes) else "")
     extra = ", by_municipality.csv" if results.by_municipality is not None else ""
-    print(f"\nWrote {out}/run.json, kpis.csv, summary.csv, compliance.csv, weekly.parquet{extra} "
-          f"({results.provenance['wall_time_s']:.1f} s). Scenario: {which}.")
-    if params.scenario.scale < 1.0 or params.scenario.years < 2:
-        print("For the full national run: caseload run --set scale=1.0 --set years=2 --replications 10")
+    print(f"Wrote {out}/run.json, kpis.csv (simulated units), summary.csv, compliance.csv, weekly.parquet{extra} "
+          f"({results.provenance['wall_time_s']:.1f} s).")
     return 0
 
 
@@ -89,10 +56,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add this command group's subcommands to the `caseload` parser."""
-    r = sub.add_parser("run", help="run a scenario (default: the national default) and write results")
+    r = sub.add_parser("run", help="run a scenario (default: the national default) and write results",
+                       description="Run a scenario and print its headline: stock, FTE by provider, legal minimums, "
+                                   "money, exits, with 95 % intervals, as counts for Denmark or the municipality.",
+                       **examples("caseload run --scale 0.02 --replications 2",
+                                  "caseload run --set municipality=Odense --set exemption.share=0.25",
+                                  "caseload run params/presets/pre_reform.toml --replications 10 --out results/pre "
+                                  "--all"))
     r.add_argument("params", nargs="?", default=None, help="scenario TOML file (default: the national default)")
     r.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="override a parameter")
-    r.add_argument("--replications", default="5", help="number of replications (default 5)")
+    add_shorthands(r)
+    r.add_argument("--replications", default="5", help="number of replications, or auto (default 5)")
     r.add_argument("--seed", default="1", help="a whole number >= 0 (default 1)")
     r.add_argument("--out", default="results/latest",
                    help="output folder (default results/latest); an earlier run folder there is replaced whole, "
@@ -100,8 +74,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--workers", default=None, help="local processes (default: all cores)")
     r.add_argument("--by", default=None, choices=[BY_MUNICIPALITY],
                    help="also write results per municipality (by_municipality.csv)")
+    r.add_argument("--all", action="store_true", help="print the full KPI table instead of the headline")
     r.set_defaults(func=cmd_run)
-    v = sub.add_parser("validate", help="check a scenario file; exit 2 naming the bad field")
-    v.add_argument("params")
-    v.add_argument("--set", action="append", default=[], metavar="PATH=VALUE")
+    v = sub.add_parser("validate", help="check a scenario file; exit 2 naming the bad field",
+                       **examples("caseload validate params/national_default.toml --set exemption.share=0.3"))
+    v.add_argument("params", help="scenario TOML file")
+    v.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="override a parameter")
     v.set_defaults(func=cmd_validate)

@@ -6,7 +6,7 @@ import argparse
 import sys
 import time
 
-from sim.cli.options import load_scenario, whole_replications
+from sim.cli.options import examples, load_scenario, whole_replications
 from sim.inputs.arguments import parse_seed, parse_workers
 from sim.inputs.files import check_output_folder
 from sim.studies.staffing import Candidate, find_staffing, format_result, parse_targets, write_outputs
@@ -45,7 +45,10 @@ def cmd_staff(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add this command group's subcommands to the `caseload` parser."""
-    s = sub.add_parser("staff", help="smallest caseworker FTE per provider whose lower 95 %% bound meets targets")
+    s = sub.add_parser("staff", help="smallest caseworker FTE per provider whose lower 95 %% bound meets targets",
+                       **examples("caseload staff --target first_talk_on_time>=0.95 --set scale=0.02 --replications 4",
+                                  "caseload staff --set municipality=Odense "
+                                  "--target 'talk_coverage_6m[jobparat]>=0.75' --out results/staff"))
     s.add_argument("params", nargs="?", default=None, help="scenario TOML file (default: the national default)")
     s.add_argument("--target", action="append", default=[], metavar="KPI>=VALUE",
                    help="e.g. first_talk_on_time>=0.95 or talk_coverage_6m[jobparat]>=0.75 (repeatable)")

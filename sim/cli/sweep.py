@@ -14,6 +14,7 @@ import sys
 import pandas as pd
 
 from sim._version import __version__
+from sim.cli.options import examples
 from sim.experiment.executors import make_executor
 from sim.output.study_charts import write_sensitivity_charts
 from sim.studies.sweep import (
@@ -135,8 +136,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add this command group's subcommands to the `caseload` parser."""
-    sw = sub.add_parser("sweep", help="run a parameter sweep (grid, Latin hypercube, Sobol, Morris); resumable")
-    sw.add_argument("sweep_file")
+    sw = sub.add_parser("sweep", help="run a parameter sweep (grid, Latin hypercube, Sobol, Morris); resumable",
+                        **examples("caseload sweep params/sweeps/effects_lhs.toml --workers 2",
+                                   "caseload sweep params/sweeps/effects_lhs.toml --retry-errors"))
+    sw.add_argument("sweep_file", help="sweep TOML file (see params/sweeps/)")
     sw.add_argument("--out", default=None, help="sweep folder (default results/sweeps/NAME)")
     sw.add_argument("--workers", type=int, default=None, help="local processes (default: all cores)")
     sw.add_argument("--serial", action="store_true", help="run in this process")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from sim._version import __version__
-from sim.cli.options import check_scenario, whole_replications
+from sim.cli.options import check_scenario, examples, whole_replications
 from sim.experiment.results import check_replaceable, staged_folder
 from sim.inputs.arguments import parse_seed, parse_workers
 from sim.inputs.files import check_output_folder
@@ -35,7 +35,8 @@ def cmd_validation(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add this command group's subcommands to the `caseload` parser."""
-    vp = sub.add_parser("validation", help="pre_reform vs reform_2027 against the official figures (issue 11)")
+    vp = sub.add_parser("validation", help="pre_reform vs reform_2027 against the official figures",
+                        **examples("caseload validation --scale 0.02 --replications 3"))
     vp.add_argument("--scale", type=float, default=0.02, help="share of Denmark simulated (default 0.02)")
     vp.add_argument("--replications", default="5", help="a whole number >= 2 (default 5)")
     vp.add_argument("--seed", default="1", help="a whole number >= 0 (default 1)")

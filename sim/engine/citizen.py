@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sim.engine.randomness import COL_FRAILTY, FIRST_FREE, ROW_WIDTH, Streams
+from sim.engine.randomness import COL_FRAILTY, CONTACT_DRAWS, EXIT_DRAWS, FIRST_CONTACT, FIRST_FREE, ROW_WIDTH, Streams
 
 
 class Citizen:
@@ -21,13 +21,16 @@ class Citizen:
                  "under_30", "short_absence", "cap_day", "exempt", "exempt_separate", "pooled", "proc",
                  "windows", "course_provider", "course_days", "trial_arm", "need", "work_left", "work_t",
                  "work_exit", "fixed_exit", "fixed_dest", "provider", "plan", "seq", "booking", "talks",
-                 "offer_days", "clar_days", "new_entry", "provider_since", "rules", "first_block", "touched",
+                 "offer_days", "clar_days", "clar_dues", "new_entry", "provider_since", "rules", "first_block",
+                 "touched", "handover", "ccol", "contact_overflow",
                  "place", "fund")
 
     key: int
     row: Any  # the citizen's row of uniforms (a numpy array)
-    col: int  # the next free column of the row
-    overflow: Any  # its private generator once the row is used up
+    col: int  # the next free column of the row for the exit draws
+    overflow: Any  # its private generator of exit draws once those columns are used up
+    ccol: int  # the next free column of the row for the contact draws
+    contact_overflow: Any  # its private generator of contact draws once those columns are used up
     g: str  # the group of the current spell
     spell_start: float
     case_start: float
@@ -55,7 +58,8 @@ class Citizen:
     booking: Any  # None, or (day, provider (None for a hand-over), hours, joint provider, channel)
     talks: list[tuple[float, str]]  # (day, provider) of the spell's talks
     offer_days: list[float]
-    clar_days: list[float]
+    clar_days: list[float]  # days the spell's clarifications were held
+    clar_dues: list[float]  # the due day each of them served (same order)
     new_entry: bool  # entered during the run (the initial stock has an unknown history)
     provider_since: float
     rules: Any  # the rule set its spell is planned under
@@ -63,17 +67,31 @@ class Citizen:
     first_block: Any  # the talk block that holds its first talk
     place: int  # index of its municipality (sim.engine.places)
     fund: int  # index of its a-kasse
+    handover: Any  # None, or (day, hand-over rule): when the case passes to the hand-over's to_provider
 
     def uniform(self, streams: Streams) -> float:
-        """The citizen's next own uniform: from its row, then from its private stream."""
+        """The citizen's next uniform for its exit clocks: from its row, then from its private stream.
+
+        Why two sequences: the exit draws of a spell must not depend on how many contacts earlier
+        spells had (the number of talks depends on staffing), or common random numbers between
+        staffing levels break for citizens who move between groups."""
         col = self.col
-        if col < ROW_WIDTH:
+        if col < FIRST_CONTACT:
             self.col = col + 1
             return float(self.row[col])
         if self.overflow is None:
-            self.overflow = streams.citizen_overflow(int(self.key))
-        self.col = col + 1
+            self.overflow = streams.citizen_overflow(int(self.key), EXIT_DRAWS)
         return float(self.overflow.random())
+
+    def contact_uniform(self, streams: Streams) -> float:
+        """The citizen's next uniform for its contacts (talk channel, offer type, talks on request)."""
+        col = self.ccol
+        if col < ROW_WIDTH:
+            self.ccol = col + 1
+            return float(self.row[col])
+        if self.contact_overflow is None:
+            self.contact_overflow = streams.citizen_overflow(int(self.key), CONTACT_DRAWS)
+        return float(self.contact_overflow.random())
 
 
 def talk_need(u_frailty: float, weight: float) -> float:
@@ -93,6 +111,9 @@ def new_citizen(key: Any, row: Any, attrs: Mapping[str, Any], i: int, need_weigh
     c.row = row
     c.col = FIRST_FREE
     c.overflow = None
+    c.ccol = FIRST_CONTACT
+    c.contact_overflow = None
+    c.handover = None
     c.frailty = float(attrs["frailty"][i])
     c.under_30 = bool(attrs["under_30"][i])
     c.short_absence = bool(attrs["short_absence"][i])

@@ -71,7 +71,7 @@ class OfferMix:
         """An offer starts today: draw its type, add its lock-in and after-effect windows, plan the
         next one if the rule repeats; return its cost and the part counted against the ØVO limit."""
         c.offer_days.append(now)
-        dur, lock, cost, oevo_cost = self.draw(c.uniform(self.streams))
+        dur, lock, cost, oevo_cost = self.draw(c.contact_uniform(self.streams))
         if lock != 1.0:
             add_window(c, (now, now + dur, lock), now, gc.hazard.work, gc.short_absence_mult)
         if self.after_mult != 1.0 and self.after_days > 0:
@@ -104,7 +104,7 @@ class TaskCosts:
             provider = payload[2] if kind == TALK else c.provider
             if provider == CURRENT_PROVIDER:
                 provider = c.provider
-            channel = 1 if c.uniform(self.streams) < self.digital_share[c.g] else 0
+            channel = 1 if c.contact_uniform(self.streams) < self.digital_share[c.g] else 0
             joint = payload[0].joint_with if kind == TALK else None
             return provider, self.talk_hours[channel] * self.talk_time_factor.get(provider, 1.0), joint, channel
         if kind == OFFER:

@@ -91,6 +91,7 @@ class ExemptionPool:
     def __init__(self, cap: float):
         self.cap = cap
         self.members: dict[int, bool] = {}  # key -> exempt
+        self._leave_day: dict[int, float] = {}  # key -> the day its current first months end
         self.n_exempt = 0
         self._expiry: list[tuple[float, int]] = []  # (leave day, key), lazily cleaned
         self._granted: list[int] = []  # exempt keys in the order granted (newest last)
@@ -100,14 +101,20 @@ class ExemptionPool:
     def __len__(self) -> int:
         return len(self.members)
 
+    def _is_current(self, entry: tuple[float, int]) -> bool:
+        """Whether an expiry in the heap is still its member's: one who left and came back has a newer one."""
+        day, key = entry
+        return self._leave_day.get(key) == day
+
     def next_expiry(self) -> float:
-        while self._expiry and self._expiry[0][1] not in self.members:
+        while self._expiry and not self._is_current(self._expiry[0]):
             heapq.heappop(self._expiry)
         return self._expiry[0][0] if self._expiry else math.inf
 
     def enter(self, key: int, leave_day: float, wants: bool) -> bool:
         """Add a pool entrant; exempt it if it is wanted and the cap allows. Returns the decision."""
         self.members[key] = False
+        self._leave_day[key] = leave_day
         heapq.heappush(self._expiry, (leave_day, key))
         exempt = wants and self.n_exempt + 1 <= self.cap * len(self.members) + 1e-9
         if exempt:
@@ -122,6 +129,7 @@ class ExemptionPool:
         exempt = self.members.pop(key, None)
         if exempt is None:
             return []
+        del self._leave_day[key]
         if exempt:
             self.n_exempt -= 1
         return self.rebalance()
@@ -130,8 +138,9 @@ class ExemptionPool:
         """Members whose first months end by `now` leave the pool."""
         revoked: list[int] = []
         while self._expiry and self._expiry[0][0] <= now:
-            _, key = heapq.heappop(self._expiry)
-            revoked += self.leave(key)
+            entry = heapq.heappop(self._expiry)
+            if self._is_current(entry):
+                revoked += self.leave(entry[1])
         return revoked
 
     def rebalance(self) -> list[int]:

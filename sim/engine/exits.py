@@ -41,6 +41,19 @@ def start_exit_clocks(c: Citizen, hazard: GroupHazard, short_mult: float, exhaus
                                             exhaustion.to_group if exhaustion else OTHER, partial(c.uniform, streams))
 
 
+def redraw_fixed_exit(c: Citizen, hazard: GroupHazard, exhaustion: Exhaustion | None, now: float,
+                      streams: Streams) -> None:
+    """Draw the spell's first exit other than to work afresh from day `now`, keeping the benefit cap.
+
+    Why: when the move the citizen drew is closed (its programme takes no new cases), the citizen
+    stays; the competing exits still to come are redrawn from today. The hazards are memoryless
+    given survival to `now`, so ignoring the closed move and redrawing is the same in law as a
+    hazard without it (the closed move may be drawn again and is ignored again)."""
+    s = c.spell_start
+    c.fixed_exit, c.fixed_dest = fixed_exit(hazard, s, now, s + c.cap_day,
+                                            exhaustion.to_group if exhaustion else OTHER, partial(c.uniform, streams))
+
+
 def add_window(c: Citizen, window: Window, now: float, work: Piecewise, short_mult: float) -> None:
     """Add a window of effect on the citizen's job hazard `work` from day `now` and recompute its
     job-exit time: the budget used up to now under the old windows is taken off, then the rest is

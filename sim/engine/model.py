@@ -35,12 +35,12 @@ from sim.engine.capacity import Ledger, hours_per_day
 from sim.engine.citizen import Citizen, new_citizen, spell_record
 from sim.engine.contacts import OfferMix, TaskCosts, group_constants
 from sim.engine.exemption import ExemptionPool, Exemptions
-from sim.engine.exits import add_window, start_exit_clocks
+from sim.engine.exits import add_window, redraw_fixed_exit, start_exit_clocks
 from sim.engine.hazard import INF, WORK
 from sim.engine.persons_touched import count_touched_years
 from sim.engine.place_tally import PlaceTally
 from sim.engine.places import PlaceDraws, places_of
-from sim.engine.planner import CLARIF, HANDOVER, OFFER, ON_REQUEST, TALK, Planner, deadline, push
+from sim.engine.planner import CLARIF, OFFER, ON_REQUEST, TALK, Planner, deadline, follows_the_case, push
 from sim.engine.population import (
     arrivals,
     citizen_attributes,
@@ -51,7 +51,7 @@ from sim.engine.population import (
 from sim.engine.providers import FREE_CHOICE, TrialCourses, provider_at, trial_window
 from sim.engine.randomness import COL_ROUTING, Streams
 from sim.engine.recorder import W_CLARIF, W_OFFERS, W_TALKS, Recorder
-from sim.engine.spell_scoring import ON_TIME, score_spell
+from sim.engine.spell_scoring import score_spell
 from sim.engine.timeline import RuleTimeline
 from sim.engine.workdays import WorkingCalendar
 
@@ -78,8 +78,9 @@ def without_gc_pauses() -> Iterator[None]:
             gc.enable()
 
 
-# About 320 lines, over the house's ~300 on purpose: the SimPy processes share the environment, the
-# ledgers and the recorder, and the per-event methods stay methods so the hot path has no extra call layers.
+# About 330 lines, over the house's ~300 on purpose: the SimPy processes share the environment, the
+# ledgers and the recorder, and the per-event methods stay methods so the hot path has no extra call layers
+# (the hand-over wake-up, _hand_over, is one of them: it runs inside a citizen's process loop).
 class Model:
     """One replication of a scenario."""
 
@@ -133,6 +134,7 @@ class Model:
         self.n_timeouts = 0  # SimPy timeouts yielded (the benchmark's floor repeats these counts)
         self.active: dict[int, Citizen] = {}
         self.by_place = PlaceTally(len(self.places), len(self.groups), len(self.providers))
+        self.closed_moves: dict[str, int] = {}  # group -> moves into a closed programme ignored (the citizen stayed)
 
     # -- set-up --------------------------------------------------------------------------------
     def run(self) -> Recorder:
@@ -205,7 +207,10 @@ class Model:
                     self.n_timeouts += 1
                     yield env.timeout(day - env.now)
                 c = new_citizen(batch.keys[i], batch.rows[i].copy(), attrs, i, self.need_weight)
-                target = self.rules_at(day).routing.destination(g, c.row[COL_ROUTING]) if routed else g
+                rules = self.rules_at(day)
+                target = rules.routing.destination(g, c.row[COL_ROUTING]) if routed else g
+                if rules.closures:
+                    target = rules.destination("", target)  # a closed programme takes no new entrants
                 c.proc = env.process(self._life(c, target, day, external=True, initial=False))
                 self.n_processes += 1
 
@@ -240,6 +245,9 @@ class Model:
             switch = self.next_switch(now) if switches else INF
             if switch < wake:
                 wake = switch
+            handover = c.handover[0] if c.handover is not None else INF
+            if handover < wake:
+                wake = handover
             if wake >= horizon:
                 return  # still in stock at the end: _finish folds it in
             if wake > now:
@@ -258,6 +266,8 @@ class Model:
                     return
             elif switch <= wake:
                 self._replan(c)
+            elif handover <= wake:
+                self._hand_over(c)
             else:
                 self._do_contact(c)
 
@@ -271,6 +281,7 @@ class Model:
         c.talks = []
         c.offer_days = []
         c.clar_days = []
+        c.clar_dues = []
         c.seq = 0
         c.booking = None
         now = max(spell_start, 0.0)
@@ -296,14 +307,11 @@ class Model:
 
     # -- booking -------------------------------------------------------------------------------
     def _book_next(self, c: Citizen) -> None:
-        """Book the first item of the plan in its provider's ledger (hand-overs need no booking)."""
+        """Book the first item of the plan in its provider's ledger."""
         if not c.plan:
             c.booking = None
             return
         target, _, kind, payload = c.plan[0]
-        if kind == HANDOVER:
-            c.booking = (target, None, 0.0, None, 0)
-            return
         provider, hours, joint, channel = self._task(c, kind, payload)
         now = self.env.now
         ledger = self.ledgers[provider]
@@ -324,7 +332,7 @@ class Model:
                            gc.short_absence_mult)
 
     def _cancel_booking(self, c: Citizen) -> None:
-        if c.booking is not None and c.booking[1] is not None:
+        if c.booking is not None:
             day, provider, hours, joint, _ = c.booking
             self.ledgers[provider].release(int(day), hours)
             if joint is not None:
@@ -348,14 +356,7 @@ class Model:
         gc = self.gconst[c.g]
         gi = gc.index
         rec = self.recorder
-        if kind == HANDOVER:
-            p_from = self.pidx[c.provider]
-            rec.on_provider_days(gi, p_from, now - c.provider_since, end=now)
-            self.by_place.on_provider_days(c.place, gi, p_from, now - c.provider_since)
-            c.provider_since = now
-            c.provider = payload.to_provider
-            rec.on_handover(now, gi, p_from, self.pidx[c.provider])
-        elif kind == TALK or kind == ON_REQUEST:
+        if kind == TALK or kind == ON_REQUEST:
             rec.on_task(now, gi, self.pidx[provider], hours, W_TALKS)
             self.by_place.on_task(c.place, gi, self.pidx[provider], hours)
             if joint is not None:
@@ -363,7 +364,7 @@ class Model:
                 self.by_place.on_task(c.place, gi, self.pidx[joint], hours)
             c.talks.append((now, provider))
             if kind == ON_REQUEST:
-                push(c, now + -math.log(1.0 - c.uniform(self.streams)) / gc.on_request_rate, ON_REQUEST, None)
+                push(c, now + -math.log(1.0 - c.contact_uniform(self.streams)) / gc.on_request_rate, ON_REQUEST, None)
             mult = 1.0 + (gc.talk_mult * self.provider_talk_mult.get(provider, 1.0) - 1.0) * c.need
             if mult != 1.0:
                 add_window(c, (now, now + self.talk_days, mult), now, gc.hazard.work, gc.short_absence_mult)
@@ -377,18 +378,43 @@ class Model:
             self.by_place.on_task(c.place, gi, self.pidx[provider], hours)
             cl, due = payload
             c.clar_days.append(now)
-            if c.new_entry:
-                rec.on_compliance(gi, "clar", now <= due + ON_TIME)
-                rec.on_rule(cl.kind, gi, now <= due + ON_TIME)
+            c.clar_dues.append(due)  # scored at the spell's end, over the citizens still in it when due
             if cl.every_days:
                 nd = due + cl.every_days
                 push(c, nd - self.planning.clarification_lead_days, CLARIF, (cl, nd))
         self._book_next(c)
 
+    def _hand_over(self, c: Citizen) -> None:
+        """The case passes to the hand-over's to_provider today. A booked talk that goes with the
+        case (on request, or held by whoever holds it) moves to the new holder's diary."""
+        now = self.env.now
+        _, rule = c.handover
+        c.handover = None
+        gi = self.gconst[c.g].index
+        p_from = self.pidx[c.provider]
+        self.recorder.on_provider_days(gi, p_from, now - c.provider_since, end=now)
+        self.by_place.on_provider_days(c.place, gi, p_from, now - c.provider_since)
+        old = c.provider
+        c.provider_since = now
+        c.provider = rule.to_provider
+        self.recorder.on_handover(now, gi, p_from, self.pidx[c.provider])
+        if c.booking is not None and c.booking[1] == old and c.plan and follows_the_case(c.plan[0]):
+            self._cancel_booking(c)
+            self._book_next(c)
+
     # -- leaving ----------------------------------------------------------------------------------
     def _exit(self, c: Citizen, dest: str) -> bool:
-        """End the current spell; return True if the citizen goes on in another group."""
+        """End the current spell; return True if the citizen goes on (in another group, or in the
+        same one when the move it drew leads into a closed programme)."""
         now = self.env.now
+        rules = self.rules_at(now)
+        if rules.closures and dest in self.gidx:
+            dest = rules.destination(c.g, dest)
+            if dest == c.g:
+                grp = self.params.scenario.groups[c.g]
+                redraw_fixed_exit(c, self.gconst[c.g].hazard, grp.exhaustion, now, self.streams)
+                self.closed_moves[c.g] = self.closed_moves.get(c.g, 0) + 1
+                return True
         self._cancel_booking(c)
         key = int(c.key)
         for keys, flag in self.exemptions.leave(key, c.place, c.fund):

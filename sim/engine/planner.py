@@ -8,8 +8,9 @@ plan is booked at a time (see the model), so its target is what a caseworker aim
 booked day what the diary allows.
 
 Payloads: a talk's is (block, first talk of the block, provider); an offer's and a
-clarification's is (rule, due day); a hand-over's is the rule set's hand-over; a talk on request
-has none.
+clarification's is (rule, due day); a talk on request has none. A hand-over is planned with the
+items but kept apart on the citizen (`Citizen.handover`): the case changes hands on the hand-over
+day even when a talk aimed before it is booked after it.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sim.engine.citizen import Citizen, applies
 from sim.engine.hazard import INF
 from sim.engine.providers import handover_day, talk_provider, talks_held
 from sim.engine.randomness import Streams
-from sim.inputs.rules import GroupRules, RuleSet, TalkBlock
+from sim.inputs.rules import CURRENT_PROVIDER, GroupRules, RuleSet, TalkBlock
 from sim.inputs.schema import Planning
 
 TALK, OFFER, CLARIF, HANDOVER, ON_REQUEST = range(5)
@@ -36,6 +37,13 @@ def push(c: Citizen, day: float, kind: int, payload: Any) -> None:
     """Add an item to the citizen's plan (after the ones already numbered)."""
     c.seq += 1
     heapq.heappush(c.plan, (day, c.seq, kind, payload))
+
+
+def follows_the_case(item: tuple[float, int, int, Any]) -> bool:
+    """Whether a plan item is held by whoever holds the case when it is held: a talk on request, or
+    a talk of a block held by the current provider."""
+    _, _, kind, payload = item
+    return kind == ON_REQUEST or (kind == TALK and payload[2] == CURRENT_PROVIDER)
 
 
 def deadline(c: Citizen, kind: int, payload: Any) -> float:
@@ -94,11 +102,16 @@ class Planner:
         items, c.first_block = template
         plan = []
         seq = 0
+        c.handover = None
         for rel, kind, static, due_rel in items:
             seq += 1
             day = s + rel
+            if kind == HANDOVER:
+                # not a plan item: the case changes hands on its day whatever is booked before it
+                c.handover = (day, static)
+                continue
             if kind == ON_REQUEST:
-                day = day + -math.log(1.0 - c.uniform(self.streams)) / self.on_request_rate[c.g]
+                day = day + -math.log(1.0 - c.contact_uniform(self.streams)) / self.on_request_rate[c.g]
             plan.append((day, seq, kind, (static, s + due_rel) if due_rel is not None else static))
         heapq.heapify(plan)
         c.plan = plan

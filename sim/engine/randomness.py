@@ -3,9 +3,11 @@
 One ``SeedSequence`` root per replication is spawned into named streams (a stream's key is a hash
 of its name, so adding a stream never shifts another). Each citizen also gets a row of uniforms
 when it is created, in the order of its group's arrivals; everything random about the citizen is
-read from that row by position, and from a private Philox stream keyed by the citizen if the row
-runs out. Two scenarios run with the same seed therefore see the same citizens making the same
-draws, whatever else differs in the order of events.
+read from that row: fixed attributes by position, then two sequences, one for the exit clocks of
+its spells and one for its contacts, each continued by a private Philox stream keyed by the
+citizen once its columns run out. Two scenarios run with the same seed therefore see the same
+citizens making the same draws, whatever else differs in the order of events; and a spell's exits
+do not depend on how many contacts the spells before it had.
 """
 
 from __future__ import annotations
@@ -27,7 +29,10 @@ COL_ROUTING = 6
 COL_ASSESSMENT = 7
 COL_SEPARATE_EXEMPTION = 8  # the separately deciding provider's exemption (the a-kasse's)
 COL_TRIAL = 9
-FIRST_FREE = 10
+FIRST_FREE = 10  # columns FIRST_FREE.. FIRST_CONTACT-1: the exit draws of the citizen's spells, in order
+FIRST_CONTACT = 21  # columns FIRST_CONTACT.. ROW_WIDTH-1: the draws of its contacts, in order
+# the private streams that continue each sequence once its columns are used up
+EXIT_DRAWS, CONTACT_DRAWS = "citizen", "citizen-contacts"
 
 
 def place_stream(group: str, kind: str) -> str:
@@ -51,8 +56,9 @@ class Streams:
         ss = np.random.SeedSequence(entropy=self.seed, spawn_key=(self.replication, stream_key(name)))
         return np.random.Generator(np.random.PCG64(ss))
 
-    def citizen_overflow(self, citizen_key: int) -> np.random.Generator:
-        """A private stream for a citizen whose row of uniforms is used up."""
+    def citizen_overflow(self, citizen_key: int, sequence: str) -> np.random.Generator:
+        """A private stream continuing one of a citizen's sequences of draws once its columns of the
+        row are used up (`sequence`: EXIT_DRAWS or CONTACT_DRAWS)."""
         ss = np.random.SeedSequence(entropy=self.seed,
-                                    spawn_key=(self.replication, stream_key("citizen"), citizen_key))
+                                    spawn_key=(self.replication, stream_key(sequence), citizen_key))
         return np.random.Generator(np.random.Philox(ss))

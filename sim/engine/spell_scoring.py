@@ -20,6 +20,7 @@ from sim.engine.recorder import SIX_MONTHS
 from sim.inputs.rules import GroupRules
 
 ON_TIME = 1e-9  # a contact on its deadline day counts as in time despite rounding
+SAME_DAY = 1e-6  # two due days computed along different sums of the same rule days
 
 
 class ComplianceSink(Protocol):
@@ -41,6 +42,8 @@ def score_spell(rec: ComplianceSink, c: Citizen, gi: int, end: float, horizon: f
     if c.pooled:
         rec.on_pool(gi, c.exempt)  # exempt as it ended: an exemption lifted to keep the cap counts as none
     s = c.spell_start
+    # the trial's outcome is the result goal "in work after 6 months": a measurement window of the
+    # KPIs (the recorder's), not a legal deadline
     if c.trial_arm is not None and c.course_provider is not None and s + SIX_MONTHS <= horizon:
         work6 = to_work and end - s <= SIX_MONTHS
         rec.on_trial_outcome(c.trial_arm, pidx[c.course_provider], float(ndtri(c.row[COL_FRAILTY])), work6)
@@ -53,19 +56,21 @@ def score_spell(rec: ComplianceSink, c: Citizen, gi: int, end: float, horizon: f
             rec.on_compliance(gi, "first", first is not None and first <= deadline + ON_TIME)
     gr = c.rules.groups.get(c.g)
     if gr is not None:
-        _score_minimums(rec, c, gr, gi, end, horizon)
+        _score_minimums(rec, c, gr, c.rules.first_months_day, gi, end, horizon)
 
 
-def _score_minimums(rec: ComplianceSink, c: Citizen, gr: GroupRules, gi: int, end: float, horizon: float) -> None:
-    """The group's minimums: those of the first six months together (every talk block due by then,
-    "cov"; the first offer due by then, "offer"), then one fact per talk block or offer rule."""
+def _score_minimums(rec: ComplianceSink, c: Citizen, gr: GroupRules, first_months: float, gi: int, end: float,
+                    horizon: float) -> None:
+    """The group's minimums: those of the legal first months (the rule set's `first_months_day`)
+    together (every talk block due by then, "cov"; the first offer due by then, "offer"), then one
+    fact per talk block or offer rule."""
     s = c.spell_start
-    blocks = [x for x in gr.talks if x.to_day <= SIX_MONTHS and applies(c, x.applies_to)]
+    blocks = [x for x in gr.talks if x.to_day <= first_months and applies(c, x.applies_to)]
     if blocks:
         last = max(x.to_day for x in blocks)
         if end - s >= last and s + last <= horizon:
             rec.on_compliance(gi, "cov", all(talks_held(c, x) >= x.count for x in blocks))
-    offers = [o for o in gr.offers if o.due_day <= SIX_MONTHS and applies(c, o.applies_to)]
+    offers = [o for o in gr.offers if o.due_day <= first_months and applies(c, o.applies_to)]
     if offers:
         due = min(o.due_day for o in offers)
         if end - s >= due and s + due <= horizon:
@@ -76,3 +81,23 @@ def _score_minimums(rec: ComplianceSink, c: Citizen, gr: GroupRules, gi: int, en
     for o in gr.offers:
         if applies(c, o.applies_to) and end - s >= o.due_day and s + o.due_day <= horizon:
             rec.on_rule(o.kind, gi, any(d - s <= o.due_day for d in c.offer_days))
+    _score_clarifications(rec, c, gr, gi, end, horizon)
+
+
+def _score_clarifications(rec: ComplianceSink, c: Citizen, gr: GroupRules, gi: int, end: float,
+                          horizon: float) -> None:
+    """Each clarification due while the citizen was in the spell and within the run: met if the
+    clarification for that due day was held by it. Counted over the citizens due, like every other
+    minimum: one still waiting when the citizen leaves is not counted, one not yet held is not met."""
+    s = c.spell_start
+    for cl in gr.clarifications:
+        if not applies(c, cl.applies_to):
+            continue
+        due = s + cl.first_day
+        while due <= end and due <= horizon:
+            met = any(abs(d - due) < SAME_DAY and held <= due + ON_TIME for held, d in zip(c.clar_days, c.clar_dues))
+            rec.on_compliance(gi, "clar", met)
+            rec.on_rule(cl.kind, gi, met)
+            if not cl.every_days:
+                break
+            due += cl.every_days

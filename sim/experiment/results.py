@@ -23,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim.experiment.population_scale import BASIS_KEY, PopulationBasis, basis_from_params, to_population
 from sim.inputs.errors import ParamError
 from sim.metrics.by_municipality import BY_MUNICIPALITY_FILE
 from sim.metrics.compliance import assess
@@ -65,6 +66,20 @@ class Results:
     def summary(self, level: float = 0.95) -> pd.DataFrame:
         return summarise(self.kpis, level)
 
+    def population_basis(self) -> PopulationBasis | None:
+        """The population this run's counts are scaled up to (None for results without their
+        parameters, e.g. made by hand: their summary stays in simulated units)."""
+        params = self.provenance.get("params")
+        if not isinstance(params, dict):
+            return None
+        return basis_from_params(params, str(self.provenance.get("scenario", "")))
+
+    def population_summary(self, level: float = 0.95) -> pd.DataFrame:
+        """The summary with counts for the population the scenario stands for (what summary.csv
+        holds); `summary()` keeps the simulated units."""
+        basis = self.population_basis()
+        return self.summary(level) if basis is None else to_population(self.summary(level), basis.factor)
+
     def compliance(self) -> pd.DataFrame:
         """Each legal minimum: the share achieved with its 95 % interval, the legal threshold of
         the rule set in force at the end, and met / not met / uncertain."""
@@ -91,8 +106,10 @@ class Results:
         tell these files from any others. `folder` is a staging folder: the files need no atomic
         writes of their own."""
         folder.mkdir(parents=True, exist_ok=True)
-        self.kpis.to_csv(folder / "kpis.csv", index=False)
-        self.summary().to_csv(folder / "summary.csv", index=False)
+        self.kpis.to_csv(folder / "kpis.csv", index=False)  # simulated units: what the model counted
+        basis = self.population_basis()
+        population_summary = self.summary() if basis is None else to_population(self.summary(), basis.factor)
+        population_summary.to_csv(folder / "summary.csv", index=False)
         self.compliance().to_csv(folder / "compliance.csv", index=False)
         self.weekly.to_parquet(folder / "weekly.parquet", index=False)
         names = list(RUN_FILES)
@@ -104,6 +121,8 @@ class Results:
             names.append(BY_MUNICIPALITY_FILE)
         files = file_manifest(folder, names)
         meta = {**self.provenance, MANIFEST_KEY: files}
+        if basis is not None:
+            meta[BASIS_KEY] = basis.to_dict()
         (folder / RUN_MARKER).write_text(json.dumps(meta, indent=2, default=str))
 
 

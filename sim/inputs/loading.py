@@ -121,6 +121,51 @@ def _apply_overrides(data: dict[str, Any], overrides: dict[str, Any], sources: d
     return data
 
 
+RULE_OVERRIDE_EXAMPLE = "rules.pre_reform.work_items.talk_docs.hours=0.4"
+OVERRIDABLE_ITEM_FIELDS = ("hours", "share", "rate_per_citizen_week", "range_low", "range_high", "hours_by_group")
+
+
+def split_rule_overrides(overrides: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(scenario overrides, rule-set overrides). ``rules`` alone names the scenario's rule sets;
+    a longer path ``rules.<rule set>.work_items.<id>.<field>`` reaches into a rule set."""
+    scenario = {k: v for k, v in overrides.items() if not k.startswith("rules.")}
+    return scenario, {k: v for k, v in overrides.items() if k.startswith("rules.")}
+
+
+def apply_rule_overrides(rule_sets: dict[str, RuleSet], overrides: dict[str, Any], sources: dict[str, str]) -> None:
+    """Set work-item numbers of the scenario's rule sets (``rules.<set>.work_items.<id>.<field>``),
+    in place of the loaded rule sets; the item is checked again (an [A] item's hours within its
+    range). Why here: calibration and sensitivity studies move item hours without copying files."""
+    for key, value in overrides.items():
+        parts = key.split(".")
+        if len(parts) < 5 or parts[2] != "work_items" or parts[4] not in OVERRIDABLE_ITEM_FIELDS \
+                or len(parts) != (6 if parts[4] == "hours_by_group" else 5):
+            fields = ", ".join(OVERRIDABLE_ITEM_FIELDS)
+            raise ParamError("--set", key, f"rules.<rule set>.work_items.<id>.<one of {fields}> "
+                                           f"(hours_by_group.<group>), for example {RULE_OVERRIDE_EXAMPLE}")
+        name, item_id = parts[1], parts[3]
+        if name not in rule_sets:
+            raise ParamError(key, name, f"a rule set of the scenario ({', '.join(sorted(rule_sets))})")
+        data = rule_sets[name].model_dump(exclude_unset=True)
+        items = data.get("work_items", [])
+        row = next((w for w in items if w["id"] == item_id), None)
+        if row is None:
+            raise ParamError(key, item_id, f"a work item of rule set {name} ({', '.join(w['id'] for w in items)})")
+        value = parse_value(value) if isinstance(value, str) else value
+        if parts[4] == "hours_by_group":
+            row.setdefault("hours_by_group", {})[parts[5]] = value
+        else:
+            row[parts[4]] = value
+        try:
+            rule_sets[name] = RuleSet.model_validate(data)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            own = (err.get("ctx") or {}).get("error")
+            allowed = own.allowed if isinstance(own, ParamError) else err["msg"].removeprefix("Value error, ")
+            raise ParamError(key, _shown(value), allowed) from None
+        sources[key] = "override (user)"
+
+
 def _drop_validator_names(loc: list[str]) -> list[str]:
     """pydantic names validators and union branches in the location (e.g. "function-before[...]",
     "float", "literal['little']"); a user knows only the parameter path."""
@@ -171,7 +216,8 @@ def load_params(path: str | Path | None = None, overrides: dict[str, Any] | None
     file = params_dir() / "national_default.toml" if path is None else resolve(str(path), field="PARAMS")
     merged = _load_chain(file)
     sources: dict[str, str] = {}
-    data = _apply_overrides(_split_sources(merged, "", sources), overrides or {}, sources)
+    scenario_overrides, rule_overrides = split_rule_overrides(overrides or {})
+    data = _apply_overrides(_split_sources(merged, "", sources), scenario_overrides, sources)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
@@ -180,6 +226,7 @@ def load_params(path: str | Path | None = None, overrides: dict[str, Any] | None
     rule_sets = {}
     for name in rule_names:
         rule_sets[name] = load_rule_set(name, params_dir() / "rules", file.parent)
+    apply_rule_overrides(rule_sets, rule_overrides, sources)
     _check_against_rules(scenario, rule_sets)
     _check_start_date(scenario, rule_sets)
     check_capacity_covers_start(scenario)

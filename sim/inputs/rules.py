@@ -159,17 +159,31 @@ class Routing(_Rule):
 
 
 TRIGGERS = ("talk", "spell_start", "citizen_week", "offer", "group_change", "exit", "exit_other",
-            "clarification", "availability_case", "programme_week")
+            "clarification", "availability_case")
 """What a work item is booked per. The recorder counts all but the last as events (a citizen-week is
 a week in stock; "exit" is any exit from the system, "exit_other" one not to work, e.g. to flex-job or
 disability pension); an availability or sanction case has no event of its own and is booked as
-`rate_per_citizen_week` cases per citizen-week ([A] rates, see the rule sets). A "programme_week" is a
-week of a citizen in a programme outside the five groups (ressourceforløb, jobafklaring, revalidering),
-booked on a fixed national `stock` (× the scenario's scale) while the rule set is in force: those
-programmes are not yet simulated as flows."""
+`rate_per_citizen_week` cases per citizen-week ([A] rates, see the rule sets). A programme outside
+the five groups (ressourceforløb, jobafklaring, revalidering) is a group of its own in the scenario,
+so its work follows its simulated stock and flows like any other group's."""
 
 Trigger = Literal["talk", "spell_start", "citizen_week", "offer", "group_change", "exit", "exit_other",
-                  "clarification", "availability_case", "programme_week"]
+                  "clarification", "availability_case"]
+
+
+class Closure(_Rule):
+    """A programme (a group of the scenario) closed to new cases while this rule set is in force.
+
+    Who is in it on the day it closes finishes the course under the old rules (they leave by the
+    group's own hazards). Whoever would have entered it from then on (a new entrant or a move from
+    another group) is registered in `entrants_to` instead; a citizen already in the group who enters
+    `entrants_to` by this redirection simply stays where it is. `leavers_to`, if given, is where the
+    course's citizens go when their course ends in a move to another group (e.g. jobafklaring to
+    reduced-rate sickness benefit); exits to work or out of the system are not changed."""
+
+    group: str
+    entrants_to: str
+    leavers_to: str | None = None
 
 
 class WorkItem(_Rule):
@@ -188,11 +202,13 @@ class WorkItem(_Rule):
     hours_by_group: dict[str, Annotated[Number, Field(ge=0.0, le=200.0)]] = Field(default_factory=dict)
     share: Number = Field(1.0, ge=0.0, le=1.0)
     rate_per_citizen_week: Number = Field(0.0, ge=0.0, le=1.0)
-    stock: Number = Field(0.0, ge=0.0, le=1e6)
     provider: str | None = None
     groups: list[str] = Field(default_factory=list)
     range_low: Number | None = Field(None, ge=0.0, le=200.0)
     range_high: Number | None = Field(None, ge=0.0, le=200.0)
+    time_use: Literal["contact", "preparation", "administration"] = "preparation"
+    """Its time-use category, for calibrating to a municipality's time-use shares (most process
+    requirements are preparation and follow-up of cases)."""
 
     @model_validator(mode="after")
     def _consistent(self) -> WorkItem:
@@ -204,12 +220,6 @@ class WorkItem(_Rule):
         if "[A]" in self.source and (self.range_low is None or self.range_high is None):
             raise ParamError("range_low", self.range_low,
                              f"range_low and range_high for an assumed ([A]) work item ({self.id!r})")
-        if (self.trigger == "programme_week") != (self.stock > 0):
-            raise ParamError("stock", self.stock,
-                             f"> 0 exactly when the trigger is programme_week (work item {self.id!r})")
-        if self.trigger == "programme_week" and (self.provider is None or self.groups):
-            raise ParamError("provider", self.provider,
-                             f"a provider and no groups for a programme_week item ({self.id!r})")
         lo, hi = self.range_low, self.range_high
         if lo is not None and hi is not None and not lo <= self.hours <= hi:
             raise ParamError("hours", self.hours, f"hours within [range_low {lo:g}, range_high {hi:g}] "
@@ -227,12 +237,16 @@ class RuleSet(_Rule):
     name: str
     description: str = ""
     in_force_from: dt.date | None = None
+    first_months_day: Number = Field(gt=0.0, le=MAX_DAY)
+    """The legal first months of a contact course (6 months: the talks and the first offer due by
+    then are scored together as "cov" and "offer"); no default, the number lives in the file."""
     exemption: ExemptionRule
     handover: Handover | None = None
     trials: TrialRule | None = None
     routing: Routing = Routing()
     groups: dict[str, GroupRules]
     work_items: list[WorkItem] = Field(default_factory=list)
+    closures: list[Closure] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _routes_between_groups(self) -> RuleSet:
@@ -241,6 +255,13 @@ class RuleSet(_Rule):
                 if g not in self.groups:
                     raise ParamError("routing.routes", g, f"not a group of the rule set {sorted(self.groups)}: "
                                                           "routes must name its groups")
+        closed = [c.group for c in self.closures]
+        for c in self.closures:
+            if closed.count(c.group) > 1:
+                raise ParamError("closures.group", c.group, "a group closed by one closure only")
+            for target in (c.entrants_to, c.leavers_to):
+                if target is not None and target in closed:
+                    raise ParamError(f"closures[{c.group}]", target, "a destination that is not itself closed")
         ids = [w.id for w in self.work_items]
         repeated = sorted({i for i in ids if ids.count(i) > 1})
         if repeated:
@@ -254,6 +275,24 @@ class RuleSet(_Rule):
         return self
 
 
+    def closure_of(self, group: str) -> Closure | None:
+        """The closure of `group` under these rules, if it is closed."""
+        for c in self.closures:
+            if c.group == group:
+                return c
+        return None
+
+    def destination(self, from_group: str, to_group: str) -> str:
+        """Where a move from `from_group` to `to_group` (or a new entrant to `to_group`, with
+        `from_group` "") lands under these rules: out of a closed course to its `leavers_to`, into a
+        closed group to its `entrants_to`. A result equal to `from_group` means the citizen stays."""
+        out = self.closure_of(from_group) if from_group else None
+        if out is not None and out.leavers_to is not None and to_group != from_group:
+            to_group = out.leavers_to
+        into = self.closure_of(to_group)
+        return into.entrants_to if into is not None else to_group
+
+
 def load_rule_set(name: str, rules_dir: Path, scenario_dir: Path | None = None) -> RuleSet:
     """Load the rule set `name`: a file in ``params/rules``, or a path (relative to the scenario)."""
     candidates = [rules_dir / f"{name}.toml"]
@@ -265,6 +304,15 @@ def load_rule_set(name: str, rules_dir: Path, scenario_dir: Path | None = None) 
         known = sorted(p.stem for p in rules_dir.glob("*.toml"))
         raise ParamError("rules", name, f"one of {known} or a path to a rule-set TOML file")
     data = read_toml(path, field="rules")
+    parent = data.pop("extends", None)
+    if parent is not None:
+        # A rule set that differs from another by a few top-level tables (e.g. the closures of
+        # 1 Feb 2026 on top of the old contact rules) names it; its own top-level keys replace
+        # the parent's whole (a list of work items is replaced, not merged).
+        if not isinstance(parent, str) or parent == name or parent == path.stem:
+            raise ParamError(f"rules[{name}].extends", parent, "the name of another rule set")
+        base = load_rule_set(parent, rules_dir, scenario_dir).model_dump(exclude_unset=True)
+        data = {**base, **data}
     try:
         return RuleSet.model_validate(data)
     except ValidationError as exc:

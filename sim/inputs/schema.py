@@ -157,7 +157,7 @@ class Frailty(Strict):
 
 
 class Trials(Strict):
-    """The free-choice trial and the extended a-kasse trial (domain.md §5)."""
+    """The free-choice trial and the extended a-kasse trial (bm.dk press release 3 Dec 2025)."""
 
     enabled: bool = True
     # None: by place, each municipality's own trial (the 19 free choice, the rest the extended a-kasse

@@ -12,8 +12,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.engine.recorder import SIX_MONTHS
-
 COLUMNS = ["kpi", "group", "mean", "ci_low", "ci_high", "n", "threshold", "status", "rule_set", "source"]
 
 
@@ -23,13 +21,13 @@ def legal_thresholds(params) -> pd.DataFrame:
     rules = [rs for day, rs in params.timeline() if day < horizon][-1]
     rows = []
     for g, gr in rules.groups.items():
-        talks_6m = [t for t in gr.talks if t.to_day <= SIX_MONTHS]
+        talks_6m = [t for t in gr.talks if t.to_day <= rules.first_months_day]
         first = next((t for t in gr.talks if t.first_for_all), None)
         if first is not None:
             rows.append(("first_talk_on_time", g, 1.0, f"the first talk is held with everyone: {first.source}"))
         if talks_6m:
             rows.append(("talk_coverage_6m", g, min(t.coverage for t in talks_6m), talks_6m[0].source))
-        offers_6m = [o for o in gr.offers if o.due_day <= SIX_MONTHS]
+        offers_6m = [o for o in gr.offers if o.due_day <= rules.first_months_day]
         if offers_6m:
             rows.append(("offer_coverage_6m", g, min(o.coverage for o in offers_6m), offers_6m[0].source))
         for t in gr.talks:

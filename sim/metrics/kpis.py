@@ -14,8 +14,10 @@ A section may repeat for each key of a family (the legal minimums' kinds, the tr
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 import numpy as np
@@ -27,14 +29,16 @@ from sim.metrics.workload import (
     block_hours,
     case_work_hours_gp,
     item_hours,
-    national_share,
-    programme_hours,
 )
 
 TRIAL_ARMS = ("free_choice", "extended")
-"""The two trials' arms, in the order their KPIs are listed (domain.md, the 2027 trials)."""
+"""The two trials' arms, in the order their KPIs are listed (the 2027 trials)."""
 
 Quantities = dict[str, float]
+Kind = Literal["count", "share", "weeks"]
+"""What a KPI's number is: a count of persons, talks, hours, FTE or DKK (proportional to the
+simulated population, so scaled up to the population the scenario stands for), a share of
+citizens, or a length in weeks (neither changes with the population's size)."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,7 @@ class Kpi:
     level: Literal["every", "all"] = "every"  # "all": only the "all" level (e.g. money that has no group)
     provider: Literal["total", "each", "only"] = "total"  # total: provider "all"; each: also per provider
     requires: tuple[str, ...] = ()  # further quantities that must be positive for the KPI to exist
+    kind: Kind = "count"  # count: grows with the population (scaled up to it); share, weeks: do not
 
     @property
     def formula(self) -> str:
@@ -79,7 +84,7 @@ class Kpi:
             return tuple(n.format(key=key) for n in names)
 
         return Kpi(self.name.format(key=key), fill(self.num), fill(self.den), self.about, self.level,
-                   self.provider, fill(self.requires))
+                   self.provider, fill(self.requires), self.kind)
 
 
 @dataclass(frozen=True)
@@ -96,7 +101,7 @@ class Section:
 
 
 def _share(name: str, met: str, due: str, about: str, **kw) -> Kpi:
-    return Kpi(name, (met,), (due,), about, **kw)
+    return Kpi(name, (met,), (due,), about, kind="share", **kw)
 
 
 def _per_year(name: str, count: str, about: str, **kw) -> Kpi:
@@ -115,7 +120,7 @@ TABLE: tuple[Section, ...] = (
         Kpi("stock_mean", ("stock_days",), ("horizon_days",), "mean caseload: days in stock / days run"),
         _per_year("inflow_per_year", "arrived", "entries per year"),
         Kpi("spell_weeks_mean", ("spell_days_done",), ("spells_done", "days_per_week"),
-            "mean length of the spells (at \"all\": cases) that ended, in weeks"),
+            "mean length of the spells (at \"all\": cases) that ended, in weeks", kind="weeks"),
         _share("exit_work_or_education_3m", "work3", "n3", "entrants in work or education within 3 months"),
         _share("exit_work_or_education_6m", "work6", "n6", "entrants in work or education within 6 months"),
         _share("first_talk_on_time", "first_on_time", "first_due", "first talks held by their deadline"),
@@ -129,7 +134,7 @@ TABLE: tuple[Section, ...] = (
     )),
     Section(title="the exemption pool", rows=(
         Kpi("exempt_share_max", ("exempt_share_max",), about="the pool's largest exempt share during the run",
-            level="all", requires=("pool",)),
+            level="all", requires=("pool",), kind="share"),
         _per_year("exemptions_lifted_per_year", "exemptions_lifted", "exemptions lifted before they ran out",
                   level="all", requires=("pool",)),
     )),
@@ -151,7 +156,7 @@ TABLE: tuple[Section, ...] = (
         Kpi("caseworker_dkk_per_year", ("hours", "caseworker_dkk_per_fte_year"),
             ("years", "productive_hours_per_fte_year"), "the caseworkers' cost", provider="each"),
     )),
-    Section(title="money (domain.md §6)", rows=(
+    Section(title="money", rows=(
         _per_year("benefit_weeks_per_year", "benefit_weeks", "weeks of benefit paid: days in stock / 7"),
         _per_year("benefit_dkk_per_year", "benefit_dkk", "benefits paid: days in stock / 7 × weekly rate"),
         _per_year("offer_dkk_per_year", "offer_dkk", "offer costs, booked when an offer starts"),
@@ -178,7 +183,7 @@ TABLE: tuple[Section, ...] = (
     Section(title="support", rows=(
         Kpi("public_support_share", ("support_stock_days",), ("horizon_days", "population"),
             "share of the population on public support: mean stock of groups with a benefit / population",
-            level="all"),
+            level="all", kind="share"),
     )),
 )
 
@@ -277,8 +282,7 @@ def levels(rec: Recorder, scenario, plan: WorkPlan | None = None) -> Iterator[Le
     counts["touched"] = touched[:-1]
     by_provider = {"talks": rec.talks_gp, "hours": hours, "modelled_hours": hours}
     zero = np.zeros(len(rec.providers))
-    prog_p = sum(programme_hours(rec, plan, national_share(scenario)).values(), zero)  # programmes outside the groups
-    block_p = sum(block_hours(hours.sum(axis=0) + prog_p, rec.providers, scenario, const["years"]).values(), zero)
+    block_p = sum(block_hours(hours.sum(axis=0), rec.providers, scenario, const["years"]).values(), zero)
     providers = list(enumerate(rec.providers))
     for gi, g in enumerate(rec.groups):
         total = const | {k: float(v[gi]) for k, v in counts.items()} | {k: float(m[gi].sum())
@@ -291,13 +295,13 @@ def levels(rec: Recorder, scenario, plan: WorkPlan | None = None) -> Iterator[Le
         "oevo_mentor_limit_dkk_per_full_time_person"]
     total["oevo_mentor_above_limit_dkk"] = max(0.0, total["oevo_mentor_dkk"] - limit)
     total |= {"touched": float(touched[-1]), "block_hours": float(block_p.sum()),
-              "modelled_hours": total["hours"] + float(prog_p.sum()),
-              "hours": total["hours"] + float(prog_p.sum() + block_p.sum())}
+              "modelled_hours": total["hours"],
+              "hours": total["hours"] + float(block_p.sum())}
     each = {p: const | {k: float(m[:, pi].sum()) for k, m in by_provider.items()} | _trials(rec, pi)
             for pi, p in providers}
     for pi, p in providers:
-        each[p] |= {"block_hours": float(block_p[pi]), "modelled_hours": each[p]["hours"] + float(prog_p[pi]),
-                    "hours": each[p]["hours"] + float(prog_p[pi] + block_p[pi])}
+        each[p] |= {"block_hours": float(block_p[pi]), "modelled_hours": each[p]["hours"],
+                    "hours": each[p]["hours"] + float(block_p[pi])}
     yield "all", _with_net(total), each
 
 
@@ -333,6 +337,19 @@ def kpi_frame(rec: Recorder, replication: int, scenario, plan: WorkPlan | None =
     df = pd.DataFrame(evaluate(rec, scenario, plan), columns=["kpi", "group", "provider", "value"])
     df.insert(0, "replication", replication)
     return df
+
+
+@lru_cache(maxsize=1)
+def _kind_patterns() -> tuple[tuple[re.Pattern[str], Kind], ...]:
+    """Each row's name as a pattern ({key} of a family matches any key) with its kind."""
+    return tuple((re.compile(re.escape(k.name).replace(re.escape("{key}"), ".+") + "$"), k.kind)
+                 for s in TABLE for k in s.rows)
+
+
+def kpi_kind(name: str) -> Kind | None:
+    """The kind of KPI `name` ("count", "share" or "weeks"), keyed family names included; None for a
+    name the table does not define."""
+    return next((kind for pattern, kind in _kind_patterns() if pattern.match(name)), None)
 
 
 def table_frame() -> pd.DataFrame:

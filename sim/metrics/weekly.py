@@ -35,14 +35,12 @@ _WEEKLY_TRIGGER = {"talk": W_TALKS, "spell_start": W_ENTRIES, "offer": W_OFFERS,
 
 def _item_hours(rec: Recorder, base: np.ndarray, stock: np.ndarray, plan: WorkPlan | None) -> np.ndarray:
     """The rule sets' work items per (week, group, provider), each week under the rule set in force
-    on its first day (programme items are not in a group: see _fixed_hours)."""
+    on its first day."""
     out = np.zeros(stock.shape)
     if plan is None:
         return out
     for w in range(rec.n_weeks):
         for item in plan.periods[min(rec.period(7.0 * w), len(plan.periods) - 1)]:
-            if item.trigger == "programme_week":
-                continue
             if item.trigger in ("citizen_week", "availability_case"):
                 n = stock[w] * (item.rate_per_citizen_week if item.trigger == "availability_case" else 1.0)
             else:
@@ -53,15 +51,10 @@ def _item_hours(rec: Recorder, base: np.ndarray, stock: np.ndarray, plan: WorkPl
     return out
 
 
-def _fixed_hours(rec: Recorder, scenario, plan: WorkPlan | None, modelled: np.ndarray) -> np.ndarray:
-    """Per (week, provider): the programme items and the overhead block, which belong to no group."""
+def _fixed_hours(rec: Recorder, scenario, modelled: np.ndarray) -> np.ndarray:
+    """Per (week, provider): the overhead block, which belongs to no group."""
     share = national_share(scenario)
     out = np.zeros((rec.n_weeks, len(rec.providers)))
-    if plan is not None:
-        for w in range(rec.n_weeks):
-            for item in plan.periods[min(rec.period(7.0 * w), len(plan.periods) - 1)]:
-                if item.trigger == "programme_week":
-                    out[w, rec.providers.index(str(item.provider))] += item.stock * share * item.hours * item.share
     oh = getattr(scenario, "overhead", None)
     if oh is not None and oh.provider in rec.providers:
         i = rec.providers.index(oh.provider)
@@ -73,7 +66,7 @@ def _fixed_hours(rec: Recorder, scenario, plan: WorkPlan | None, modelled: np.nd
 
 def weekly_measures(rec: Recorder, scenario, plan: WorkPlan | None = None) -> tuple[np.ndarray, list[str], np.ndarray]:
     """(week, group, provider, measure) values, the measure names, and the hours per (week,
-    provider) that belong to no group (the programmes and the overhead block).
+    provider) that belong to no group (the overhead block).
 
     `stock` is the caseload at the end of the week. Other case work, the work items booked on
     citizen-weeks, benefit payments and FTE are derived from it (approximations that treat the
@@ -95,7 +88,7 @@ def weekly_measures(rec: Recorder, scenario, plan: WorkPlan | None = None) -> tu
                           benefit[..., None]], axis=3)
     names = list(WEEKLY) + list(DERIVED)
     names[W_STOCK] = "stock"
-    return arr, names, _fixed_hours(rec, scenario, plan, hours.sum(axis=1))
+    return arr, names, _fixed_hours(rec, scenario, hours.sum(axis=1))
 
 
 def with_totals(arr: np.ndarray) -> np.ndarray:
@@ -111,8 +104,8 @@ def with_totals(arr: np.ndarray) -> np.ndarray:
 
 def weekly_frame(rec: Recorder, replication: int, scenario, plan: WorkPlan | None = None) -> pd.DataFrame:
     """Weekly measures per group and provider, with "all" aggregates, in long form:
-    replication, week, group, provider, measure, value. The programmes and the overhead block belong
-    to no group: they are in the caseworker hours and FTE of group "all" only, as in the KPIs."""
+    replication, week, group, provider, measure, value. The overhead block belongs
+    to no group: it is in the caseworker hours and FTE of group "all" only, as in the KPIs."""
     arr, names, fixed = weekly_measures(rec, scenario, plan)
     full = with_totals(arr)
     per_fte = WEEKS_PER_YEAR / scenario.capacity.productive_hours_per_fte_year

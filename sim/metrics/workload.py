@@ -75,8 +75,6 @@ def _period_counts(rec: Recorder, plan: WorkPlan) -> Iterator[tuple[WorkItem, np
     trig = rec.triggers
     for k, items in enumerate(plan.periods[:rec.n_periods]):
         for w in items:
-            if w.trigger == "programme_week":
-                continue
             case = w.trigger == "availability_case"
             t = T_WEEK if case else TRIGGER_EVENTS.index(w.trigger)
             mask = np.array([[w.applies(g, p) for p in rec.providers] for g in rec.groups], dtype=float)
@@ -100,10 +98,6 @@ def item_hours(rec: Recorder, plan: WorkPlan) -> dict[str, np.ndarray]:
     return out
 
 
-PROGRAMME_GROUP = "programmes"
-"""The group column of programme items in workload.csv (ressourceforløb etc. are not among the five)."""
-
-
 def period_days(rec: Recorder) -> list[float]:
     """Days of the run under each rule period."""
     edges = [0.0, *rec.switch_days, float("inf")]
@@ -114,20 +108,6 @@ def national_share(scenario) -> float:
     """The run's share of Denmark (see Overhead.national_share); the scale where the scenario has no block."""
     oh = getattr(scenario, "overhead", None)
     return oh.national_share(scenario) if oh is not None else scenario.scale
-
-
-def programme_hours(rec: Recorder, plan: WorkPlan | None, scale: float) -> dict[str, np.ndarray]:
-    """Hours of the programme items over the run per provider: national stock × the run's share of
-    Denmark (`scale`) × weeks in force × hours × share."""
-    out: dict[str, np.ndarray] = {}
-    if plan is None:
-        return out
-    for days, items in zip(period_days(rec), plan.periods, strict=False):
-        for w in items:
-            if w.trigger == "programme_week":
-                row = out.setdefault(w.id, np.zeros(len(rec.providers)))
-                row[rec.providers.index(str(w.provider))] += w.stock * scale * days / 7.0 * w.hours * w.share
-    return out
 
 
 def case_work_hours_gp(rec: Recorder, scenario) -> np.ndarray:
@@ -178,12 +158,9 @@ def workload_frame(rec: Recorder, replication: int, scenario, plan: WorkPlan | N
             for pi, p in enumerate(rec.providers):
                 if m[gi, pi] > 0:
                     rows.append((replication, item, g, p, m[gi, pi] / years, m[gi, pi] / years / per_fte))
-    prog = programme_hours(rec, plan, national_share(scenario))
-    modelled = sum(gh.values(), np.zeros((len(rec.groups), len(rec.providers)))).sum(axis=0) \
-        + sum(prog.values(), np.zeros(len(rec.providers)))
-    for group, part in ((PROGRAMME_GROUP, prog), (BLOCK_GROUP, block_hours(modelled, rec.providers, scenario, years))):
-        for item, v in part.items():
-            for pi, p in enumerate(rec.providers):
-                if v[pi] > 0:
-                    rows.append((replication, item, group, p, v[pi] / years, v[pi] / years / per_fte))
+    modelled = sum(gh.values(), np.zeros((len(rec.groups), len(rec.providers)))).sum(axis=0)
+    for item, v in block_hours(modelled, rec.providers, scenario, years).items():
+        for pi, p in enumerate(rec.providers):
+            if v[pi] > 0:
+                rows.append((replication, item, BLOCK_GROUP, p, v[pi] / years, v[pi] / years / per_fte))
     return pd.DataFrame(rows, columns=WORKLOAD_COLUMNS)

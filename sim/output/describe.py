@@ -154,7 +154,7 @@ after sickness). Weekly hazards are per spell week, piecewise constant on `break
 {_table(["parameter", "source"], arows)}
 
 **Every numeric parameter and its source** (tags: [V] official, [S] secondary, [D] derived,
-[seed NNN] a source document, [A] assumption):
+[A] assumption):
 
 {_table(["parameter", "source"], srows)}
 """

@@ -3,7 +3,8 @@
 Each builder returns a Figure, or None when none of the runs has its inputs (an older run folder),
 so a chart is skipped rather than drawn from invented numbers. Bars and whiskers are the mean and
 95 % interval of summary.csv as written; weekly lines are the mean over replications with the same
-Student-t band (sim.output.chart_series). Counts are at the run's scale, and the axes say so.
+Student-t band (sim.output.chart_series). Counts are for the population the run stands for
+(summary.csv as written, the weekly series × run.json's population factor), and the axes say which.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
 from sim.output.chart_series import (
-    GROUP_ORDER,
     PROVIDERS,
     compliance_rows,
     dates,
@@ -64,7 +64,7 @@ def chart_caseload(runs: Sequence[Run], lang: str) -> Figure | None:
     if not with_weekly:
         return None
     fig, ax = new_figure(label("title.caseload", lang), runs, lang)
-    pal = sns.color_palette("colorblind", len(GROUP_ORDER))
+    pal = sns.color_palette("colorblind", 10)  # ten distinct colours: the five groups and the programmes
     handles: list[Any] = []
     for k, run in enumerate(with_weekly):
         w = full_weeks(run)
@@ -125,7 +125,7 @@ def _fte_kpi_panel(ax: Any, runs: Sequence[Run], lang: str) -> None:
         hue_legend(ax, [r.name for r in runs], run_colors(runs), loc="upper left")
     ax.set_xticks(range(len(cats)), [label(c, lang) for c in cats])
     ax.set_title(label("title.fte_kpi", lang), loc="left")
-    ax.set_ylabel(label("axis.fte", lang))
+    ax.set_ylabel(f"{label('axis.fte', lang)} ({scale_text(runs, lang)})")
     number_axis(ax.yaxis, lang, 1)
 
 

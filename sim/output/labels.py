@@ -3,8 +3,13 @@
 One table, so that a chart, a report and a slide call the same thing by the same name in both
 languages. Keys are the names used in the result files (KPI, group, provider, measure, status,
 compliance kind) plus ``title.*`` for chart titles, ``axis.*`` for axis labels and ``h.*``/``t.*``
-for report headings and sentences. A key with no entry falls back to a readable form of itself,
-so a KPI added to the model later still gets a label instead of an error.
+for report headings and sentences. Every KPI of the KPI table, every weekly measure and every key
+a chart or report asks for has an entry in both languages (tests/test_labels.py keeps it so). A
+key with no entry still falls back to a readable form of itself, so a KPI added to the model later
+shows up on a chart instead of raising; the test fails until it gets its own words.
+
+Sweep factors are parameter paths (``effects.talk_multiplier.dagpenge``); :func:`factor_label`
+gives them readable names in both languages, from a small table of path patterns.
 """
 
 from __future__ import annotations
@@ -47,6 +52,7 @@ _L: dict[str, tuple[str, str]] = {
     # providers
     "municipality": ("Municipality", "Kommune"),
     "akasse": ("A-kasse", "A-kasse"),
+    "other": ("Other actor", "Anden aktør"),
     # weekly measures
     "entries": ("Entries", "Tilgang"),
     "exits": ("Exits", "Afgang"),
@@ -83,6 +89,8 @@ _L: dict[str, tuple[str, str]] = {
     "offer_coverage_6m": ("Offer within 6 months", "Tilbud inden 6 måneder"),
     "clarification_on_time": ("Clarification on time", "Afklaring rettidigt"),
     "exempt_share": ("Share exempted (one-in-four rule)", "Andel fritaget (én ud af fire)"),
+    "exempt_share_max": ("Largest share exempted at any time", "Største andel fritaget på noget tidspunkt"),
+    "exemptions_lifted_per_year": ("Exemptions lifted per year", "Ophævede fritagelser pr. år"),
     "persons_start": ("Persons at start", "Personer ved start"),
     "persons_arrived": ("Persons arrived", "Tilkomne personer"),
     "persons_exited": ("Persons exited", "Afgåede personer"),
@@ -96,6 +104,15 @@ _L: dict[str, tuple[str, str]] = {
                                              "ØVO og mentor over loftet (beskåret refusion)"),
     "caseworker_dkk_per_year": ("Caseworker costs", "Sagsbehandlerudgifter"),
     "job_premium_dkk_per_year": ("Job premium", "Jobpræmie"),
+    "trial_provider_dkk_per_year": ("Payments to the trial's other actors", "Betaling til forsøgets andre aktører"),
+    "trial_free_choice_entrants_per_year": ("Entrants to the free-choice trial per year",
+                                            "Tilgang til forsøget med frit valg pr. år"),
+    "trial_extended_entrants_per_year": ("Entrants to the extended a-kasse trial per year",
+                                         "Tilgang til forsøget med udvidet a-kasseansvar pr. år"),
+    "trial_free_choice_exit_work_6m": ("Free-choice trial: in work within 6 months",
+                                       "Forsøget med frit valg: i job inden 6 måneder"),
+    "trial_extended_exit_work_6m": ("Extended a-kasse trial: in work within 6 months",
+                                    "Forsøget med udvidet a-kasseansvar: i job inden 6 måneder"),
     "net_dkk_per_year": ("Net public cost", "Offentlige nettoudgifter"),
     "public_support_share": ("Share of population on public support", "Andel af befolkningen på offentlig forsørgelse"),
     "compliance": ("Compliance", "Regelefterlevelse"),
@@ -109,6 +126,7 @@ _L: dict[str, tuple[str, str]] = {
     "clarification_2y": ("Clarification within 2 years", "Afklaring inden 2 år"),
     "yearly_clarification": ("Yearly clarification", "Årlig afklaring"),
     "followup_w8": ("Sick-listed follow-up by week 8", "Opfølgning på sygemeldte senest uge 8"),
+    "followup_w8_light": ("Light sick-listed follow-up by week 8", "Let opfølgning på sygemeldte senest uge 8"),
     "reassessment_w22": ("Reassessment by week 22", "Revurdering senest uge 22"),
     # compliance status
     "met": ("met", "opfyldt"),
@@ -144,6 +162,24 @@ _L: dict[str, tuple[str, str]] = {
     "axis.provider": ("Provider", "Aktør"),
     "axis.run": ("Run", "Kørsel"),
     "axis.status": ("Status", "Status"),
+    "axis.change_pct": ("Change B − A, % of A (95 % interval)", "Ændring B − A, % af A (95 %-interval)"),
+    "axis.sobol": ("Sobol index (share of the KPI's variance)", "Sobol-indeks (andel af nøgletallets varians)"),
+    "axis.elementary_effect": ("Elementary effect over the factor's range (μ*, σ)",
+                               "Elementær effekt over faktorens interval (μ*, σ)"),
+    "axis.factor": ("Factor", "Faktor"),
+    "title.sensitivity": ("{kpi}: what drives it", "{kpi}: hvad driver det"),
+    "legend.s1": ("First-order index S1", "Førsteordensindeks S1"),
+    "legend.st": ("Total index ST", "Totalindeks ST"),
+    "legend.mu_star": ("μ*: mean absolute effect", "μ*: gennemsnitlig absolut effekt"),
+    "legend.sigma": ("σ: spread of the effect", "σ: effektens spredning"),
+    "legend.mu": ("μ: mean signed effect (95 % interval)", "μ: gennemsnitlig effekt med fortegn (95 %-interval)"),
+    "method.sobol": ("Sobol", "Sobol"),
+    "method.morris": ("Morris screening", "Morris-screening"),
+    "method.rbd_fast": ("RBD-FAST", "RBD-FAST"),
+    "t.paired": ("{n} paired replications, seed {seed} (common random numbers); median variance reduction {vr}; "
+                 "caseload-sim {version}",
+                 "{n} parrede replikationer, seed {seed} (fælles tilfældige tal); median variansreduktion {vr}; "
+                 "caseload-sim {version}"),
     "legal_line": ("Legal minimum", "Lovkrav"),
     "band": ("95 % interval over replications", "95 %-interval over replikationer"),
     "at_scale": ("simulated at scale {scale}", "simuleret i skala {scale}"),
@@ -210,6 +246,80 @@ _L: dict[str, tuple[str, str]] = {
 }
 
 
+# Sweep factors: parameter paths to readable names. "{group}" and "{offer}" match one part of the
+# path and are filled with that group's or offer type's own label.
+_FACTORS: dict[str, tuple[str, str]] = {
+    "effects.talk_multiplier.{group}": ("Talk effect on the job chance: {group}",
+                                        "Samtalers effekt på jobchancen: {group}"),
+    "effects.threat_multiplier.{group}": ("Threat effect before a mandatory offer: {group}",
+                                          "Motivationseffekt før et pligtigt tilbud: {group}"),
+    "effects.after_offer_multiplier": ("Job chance after an offer", "Jobchance efter et tilbud"),
+    "effects.talk_weeks": ("Weeks a talk's effect lasts", "Uger en samtales effekt varer"),
+    "effects.threat_weeks": ("Weeks of threat effect before an offer", "Uger med motivationseffekt før et tilbud"),
+    "effects.after_offer_weeks": ("Weeks of effect after an offer", "Uger med effekt efter et tilbud"),
+    "effects.talk_effect_by_need": ("How far talk effects follow need", "Hvor meget samtaleeffekten følger behovet"),
+    "offers.types.{offer}.lock_in_multiplier": ("Lock-in during {offer}", "Fastlåsning under {offer}"),
+    "offers.types.{offer}.duration_weeks": ("Weeks of {offer}", "Uger med {offer}"),
+    "offers.types.{offer}.share": ("Share of offers that are {offer}", "Andel af tilbud, der er {offer}"),
+    "frailty.variance": ("Spread of job chances between citizens", "Spredning i borgernes jobchancer"),
+    "exemption.share": ("Share exempted (one-in-four rule)", "Andel fritaget (én ud af fire)"),
+    "trials.participation": ("Participation in the trials", "Deltagelse i forsøgene"),
+    "capacity.productive_hours_per_fte_year": ("Productive hours per FTE a year", "Produktive timer pr. årsværk"),
+    "scale": ("Share of Denmark simulated", "Simuleret andel af Danmark"),
+}
+_OFFERS: dict[str, tuple[str, str]] = {
+    "oevo": ("ØVO (classroom)", "ØVO (undervisning)"),
+    "virksomhedspraktik": ("workplace practice", "virksomhedspraktik"),
+    "loentilskud": ("wage subsidy", "løntilskud"),
+}
+
+
+def _factor_match(path: str) -> tuple[tuple[str, str], dict[str, str]] | None:
+    """The factor table's entry for `path` and the parts its placeholders stand for, or None."""
+    parts = path.split(".")
+    for pattern, texts in _FACTORS.items():
+        pat = pattern.split(".")
+        if len(pat) != len(parts):
+            continue
+        fill: dict[str, str] = {}
+        for want, got in zip(pat, parts):
+            if want in ("{group}", "{offer}"):
+                fill[want[1:-1]] = got
+            elif want != got:
+                break
+        else:
+            return texts, fill
+    return None
+
+
+def factor_label(path: str, lang: str = "en") -> str:
+    """A readable name for a sweep factor's parameter path, in `lang`; a path the table does not
+    know is shown as it is (a parameter path is at least exact), and so is a factor that is no
+    parameter path (the test function's x1, x2, x3)."""
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {LANGS}, not {lang!r}")
+    match = _factor_match(path)
+    if match is None:
+        return path
+    texts, fill = match
+    i = LANGS.index(lang)
+    words = {}
+    if "group" in fill:
+        words["group"] = label(fill["group"], lang) if fill["group"] in _L else fill["group"]
+    if "offer" in fill:
+        words["offer"] = _OFFERS[fill["offer"]][i] if fill["offer"] in _OFFERS else fill["offer"]
+    return texts[i].format(**words)
+
+
+def has_factor_label(path: str) -> bool:
+    """Whether a factor path has a written name, its group or offer type included (for the tests)."""
+    match = _factor_match(path)
+    if match is None:
+        return False
+    fill = match[1]
+    return fill.get("group", "all") in _L and fill.get("offer", "oevo") in _OFFERS
+
+
 def label(key: str, lang: str = "en") -> str:
     """The label of `key` in `lang` ("en" or "da"); unknown keys become readable text, never an error,
     so a KPI or measure added to the model later still shows up on a chart."""
@@ -231,8 +341,12 @@ def group_label(group: str, lang: str, params: Mapping[str, Any] | None = None) 
 
 
 def has_label(key: str) -> bool:
-    """Whether `key` has a written label (used by tests to keep the table complete)."""
-    return key in _L
+    """Whether `key` has a written label in both languages, not the fallback (used by tests to keep
+    the table complete). A legal minimum's KPI ``compliance_<kind>`` is written as "Compliance:
+    <kind's label>", so it has one when its kind has."""
+    if key.startswith("compliance_") and key not in _L:
+        return key[len("compliance_"):] in _L
+    return key in _L and all(text.strip() for text in _L[key])
 
 
 def fmt_number(x: float, lang: str = "en", decimals: int = 0) -> str:

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.experiment.population_scale import BASIS_KEY
 from sim.experiment.results import MANIFEST_KEY, file_digest
 from sim.inputs.errors import ParamError
 from sim.output.labels import label
@@ -57,6 +58,13 @@ class Run:
     @property
     def scale(self) -> float:
         return float(self.meta.get("scale", self.params.get("scale", 1.0)))
+
+    @property
+    def population_factor(self) -> float | None:
+        """Population count per simulated count (run.json "population"), or None for a run folder
+        written before counts were scaled up: its summary.csv and weekly series are at its scale."""
+        basis = self.meta.get(BASIS_KEY)
+        return float(basis["factor"]) if isinstance(basis, dict) and "factor" in basis else None
 
     @property
     def years(self) -> float:
@@ -117,6 +125,8 @@ META_SHAPE: dict[str, Any] = {
     "assumptions": {"*": str},
     MANIFEST_KEY: {"*": {"sha256": str, "bytes": int}},
     "legal_thresholds": [{"kpi": str, "group": str, "threshold": "number", "source": str, "rule_set": str}],
+    BASIS_KEY: {"name": str, "share": "positive", "scale": "positive", "factor": "positive", "inhabitants": "number",
+                "note": str},
     "params": {"description": str, "scale": "positive", "years": "positive", "start_date": "date",
                "capacity": {"productive_hours_per_fte_year": "positive"},
                "groups": {"*": {"label_en": str, "label_da": str}}},
@@ -202,6 +212,9 @@ def load_run(run_dir: str | Path) -> Run:
     run = Run(path=path, meta=meta, summary=_read_csv(path / "summary.csv", SUMMARY_NEEDS, path, SUMMARY_NUMBERS))
     if (path / "weekly.parquet").is_file():
         run.weekly = _read_weekly(path / "weekly.parquet", path)
+        factor = run.population_factor
+        if factor is not None:  # weekly.parquet is in simulated units; its measures are all counts
+            run.weekly["value"] = run.weekly["value"] * factor
     if (path / "compliance.csv").is_file():
         comp = _read_csv(path / "compliance.csv", COMPLIANCE_NEEDS, path, COMPLIANCE_NUMBERS)
         comp["status"] = comp["status"].astype(str).str.strip().str.lower().str.replace("_", " ")

@@ -19,8 +19,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import Formatter
 
+from sim.output.headline import axis_population
 from sim.output.labels import fmt_number, label
 from sim.output.run_folder import Run, provenance
 
@@ -74,7 +75,10 @@ def figure_meta(fig: Figure) -> dict[str, str]:
 
 
 def scale_text(runs: Sequence[Run], lang: str) -> str:
-    """'at scale 0.005' (or several scales): counts on the axis are for the simulated population."""
+    """The population the counts on the axis are for ('Denmark', a municipality), or 'simulated at
+    scale 0.005' for a run folder written before counts were scaled up to the population."""
+    if all(r.population_factor is not None for r in runs):
+        return axis_population([r.meta for r in runs], lang)
     scales = sorted({r.scale for r in runs})
     text = " / ".join(f"{s:g}" for s in scales)
     return label("at_scale", lang).format(scale=text.replace(".", ",") if lang == "da" else text)
@@ -91,9 +95,27 @@ def provider_colors(providers: Sequence[str]) -> dict[str, Any]:
     return dict(zip(providers, sns.color_palette("deep", len(providers)), strict=True))
 
 
+class NumberTicks(Formatter):
+    """Tick labels with the language's separators and as few decimals as the ticks need, at most
+    `decimals`: FTE ticks at 0, 20, 40 read "20", not "20.0"; ticks at 0.5, 1.0, 1.5 keep one
+    decimal on every tick, so a column of labels stays aligned."""
+
+    def __init__(self, lang: str, decimals: int = 0) -> None:
+        self.lang, self.decimals, self.shown = lang, decimals, decimals
+
+    def set_locs(self, locs: Any) -> None:
+        super().set_locs(locs)
+        self.shown = next((d for d in range(self.decimals + 1)
+                           if all(abs(round(float(v), d) - float(v)) <= 1e-9 * max(1.0, abs(float(v))) for v in locs)),
+                          self.decimals)
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        return fmt_number(x, self.lang, self.shown)
+
+
 def number_axis(axis: Any, lang: str, decimals: int = 0) -> None:
-    """Tick labels with the language's thousands and decimal separators."""
-    axis.set_major_formatter(FuncFormatter(lambda v, _pos: fmt_number(v, lang, decimals)))
+    """Tick labels with the language's thousands and decimal separators (see NumberTicks)."""
+    axis.set_major_formatter(NumberTicks(lang, decimals))
 
 
 def hue_legend(ax: Any, names: list[str], colors: dict[str, Any], title: str | None = None, **kw: Any) -> None:

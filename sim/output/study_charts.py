@@ -19,7 +19,8 @@ import pandas as pd
 
 from sim._version import __version__
 from sim.experiment.results import atomic_write
-from sim.output.labels import label
+from sim.output.labels import factor_label, label
+from sim.output.slides import SLIDE_SIZE, number_axis, slide_style
 from sim.studies.compare import Comparison
 from sim.studies.sweep import SweepResult
 
@@ -46,15 +47,19 @@ def comparison_chart(cmp: Comparison, lang: str = "en") -> Figure:
     ax.plot(mid, y, "o", color="black", ms=4)
     ax.axvline(0, color="#444444", lw=0.8)
     ax.set_yticks(y, [label(k, lang) for k in h["kpi"]])
-    ax.set_xlabel("change B − A, % of A (95 % CI)" if lang == "en" else "ændring B − A, % af A (95 % KI)")
+    ax.set_xlabel(label("axis.change_pct", lang))
     a_name, b_name = cmp.meta.get("a", {}).get("scenario"), cmp.meta.get("b", {}).get("scenario")
     ax.set_title(f"{b_name} − {a_name}")
-    n = cmp.meta.get("replications")
-    fig.text(0.01, 0.01, f"{n} paired replications, seed {cmp.meta.get('seed')} (common random numbers); "
-             f"median variance reduction {cmp.variance_reduction():.0%}; caseload-sim {__version__}",
+    fig.text(0.01, 0.01, label("t.paired", lang).format(n=cmp.meta.get("replications"), seed=cmp.meta.get("seed"),
+                                                        vr=f"{cmp.variance_reduction():.0%}", version=__version__),
              fontsize=7, color="#555555")
     fig.tight_layout(rect=(0, 0.04, 1, 1))
     return fig
+
+
+# The chart pack's colour-blind palette (seaborn "colorblind"): blue, orange, and a red for σ.
+_BLUE, _ORANGE, _RED = "#0173b2", "#de8f05", "#d55e00"
+_WHISKER = {"ecolor": "#222222", "capsize": 4, "lw": 1.3}
 
 
 def _sensitivity_bars(ax, df: pd.DataFrame, ypos: np.ndarray, method: str, lang: str) -> pd.DataFrame:
@@ -62,20 +67,23 @@ def _sensitivity_bars(ax, df: pd.DataFrame, ypos: np.ndarray, method: str, lang:
     in drawn order."""
     if method == "morris":
         df = df.sort_values("mu_star")
-        ax.barh(ypos, df["mu_star"], xerr=df["mu_star_conf"], color="#1f77b4", label="μ*")
-        ax.plot(df["sigma"], ypos, "o", color="#d62728", label="σ")
+        ax.barh(ypos, df["mu_star"], xerr=df["mu_star_conf"], color=_BLUE, label=label("legend.mu_star", lang),
+                error_kw=_WHISKER)
+        ax.plot(df["sigma"], ypos, "o", color=_RED, ms=8, label=label("legend.sigma", lang))
         if "mu_conf" in df:  # the signed mean effect: its interval, unlike μ*'s, is not pushed off zero by noise
-            ax.errorbar(df["mu"], ypos, xerr=df["mu_conf"], fmt="s", ms=4, color="black", label="μ (95 % CI)")
+            ax.errorbar(df["mu"], ypos, xerr=df["mu_conf"], fmt="s", ms=6, color="black",
+                        label=label("legend.mu", lang))
             ax.axvline(0, color="#444444", lw=0.8)
-        ax.set_xlabel("elementary effect (μ*, σ)" if lang == "en" else "elementær effekt (μ*, σ)")
+        ax.set_xlabel(label("axis.elementary_effect", lang))
         return df
     key = "ST" if "ST" in df else "S1"
     df = df.sort_values(key)
     if "ST" in df:
-        ax.barh(ypos + 0.2, df["ST"], height=0.4, xerr=df["ST_conf"], color="#ff7f0e", label="ST")
+        ax.barh(ypos + 0.2, df["ST"], height=0.4, xerr=df["ST_conf"], color=_ORANGE, label=label("legend.st", lang),
+                error_kw=_WHISKER)
     ax.barh(ypos - (0.2 if "ST" in df else 0.0), df["S1"], height=0.4 if "ST" in df else 0.7,
-            xerr=df["S1_conf"], color="#1f77b4", label="S1")
-    ax.set_xlabel("Sobol index" if lang == "en" else "Sobol-indeks")
+            xerr=df["S1_conf"], color=_BLUE, label=label("legend.s1", lang), error_kw=_WHISKER)
+    ax.set_xlabel(label("axis.sobol", lang))
     lowest = np.nanmin(df["S1"].to_numpy(dtype=float)) if df["S1"].notna().any() else 0.0
     ax.set_xlim(left=min(0.0, float(lowest) - 0.05))
     return df
@@ -83,20 +91,30 @@ def _sensitivity_bars(ax, df: pd.DataFrame, ypos: np.ndarray, method: str, lang:
 
 def sensitivity_chart(indices: pd.DataFrame, kpi: str, lang: str = "en", caption: str = "") -> Figure:
     """A horizontal bar chart of the indices of one KPI: S1 and ST (Sobol), S1 (RBD-FAST) or mu*
-    with sigma (Morris), factors sorted by importance, with confidence bars."""
+    with sigma (Morris), factors sorted by importance and named in words (not parameter paths),
+    with confidence bars. Drawn like the chart pack: slide size, its fonts and grid, the title top
+    left and the sweep's provenance as a grey footer."""
     import matplotlib.pyplot as plt
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
 
-    df = indices.copy()
-    method = str(df["method"].iloc[0]) if len(df) else ""
-    fig, ax = plt.subplots(figsize=(8, 0.45 * max(3, len(df)) + 1.6))
-    ypos = np.arange(len(df))
-    df = _sensitivity_bars(ax, df, ypos, method, lang)
-    ax.set_yticks(ypos, df["factor"])
-    ax.legend(loc="lower right")
-    ax.set_title(f"{label(kpi, lang)}: {'sensitivity' if lang == 'en' else 'følsomhed'} ({method})")
-    if caption:
-        fig.text(0.01, 0.01, caption, fontsize=7, color="#555555")
-    fig.tight_layout(rect=(0, 0.04 if caption else 0, 1, 1))
+    with slide_style():
+        df = indices.copy()
+        method = str(df["method"].iloc[0]) if len(df) else ""
+        fig, ax = plt.subplots(figsize=SLIDE_SIZE, layout="constrained")
+        ypos = np.arange(len(df))
+        df = _sensitivity_bars(ax, df, ypos, method, lang)
+        ax.set_yticks(ypos, [factor_label(str(f), lang) for f in df["factor"]])
+        ax.grid(axis="y", visible=False)
+        number_axis(ax.xaxis, lang, 2)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+        method_name = label(f"method.{method}", lang) if method else ""
+        fig.suptitle(label("title.sensitivity", lang).format(kpi=label(kpi, lang))
+                     + (f" ({method_name})" if method_name else ""), x=0.01, ha="left", fontweight="bold")
+        if caption:
+            fig.text(0.005, 0.006, caption, ha="left", va="bottom", fontsize=10, color="#555555")
+            layout = fig.get_layout_engine()
+            assert isinstance(layout, ConstrainedLayoutEngine)
+            layout.set(rect=(0, 0.035, 1, 0.965))
     return fig
 
 
@@ -143,6 +161,7 @@ def write_sensitivity_charts(res: SweepResult, indices: dict[str, pd.DataFrame],
         if values.isna().all().all():
             continue
         stem = "sensitivity_" + "".join(c if c.isalnum() or c in "_-" else "_" for c in kpi)
-        written += save_png_svg(sensitivity_chart(df, kpi, lang, caption=_caption(res, diagnosis, kpi)),
-                                folder or res.out, stem)
+        with slide_style():  # the chart pack's fonts also when the file is written (SVG text kept as text)
+            written += save_png_svg(sensitivity_chart(df, kpi, lang, caption=_caption(res, diagnosis, kpi)),
+                                    folder or res.out, stem)
     return written

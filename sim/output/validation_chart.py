@@ -10,7 +10,7 @@ import numpy as np
 
 from sim._version import __version__
 from sim.output.study_charts import save_png_svg
-from sim.studies.validation import Validation
+from sim.studies.validation import DELTA_FTE, Validation
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -37,8 +37,9 @@ def validation_chart(v: Validation) -> Figure:
     ax.set_xlabel("model / official (95 % CI); grey: tolerance")
     terms = v.terms[v.terms.delta_fte.abs() >= 0.5]
     yt = np.arange(len(terms) + 2)[::-1]
-    values = [*terms.delta_fte, terms.delta_fte.sum(), -3000.0]
-    names = [*terms["item"], "sum of items", "official (−3,000)"]
+    official = float(v.table.set_index("measure").loc[DELTA_FTE, "official"])
+    values = [*terms.delta_fte, terms.delta_fte.sum(), official]
+    names = [*terms["item"], "sum of items", f"official ({official:+,.0f})".replace("-", "−")]
     colors = ["#1f77b4"] * len(terms) + ["black", "#d62728"]
     bx.barh(yt, values, color=colors)
     bx.set_yticks(yt, names)

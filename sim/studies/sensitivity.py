@@ -38,8 +38,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-# The uncertain effect parameters of domain.md §8 with the ranges given there ([A] defaults),
-# and a few others whose values are assumptions. Used by params/sweeps/*.toml and the notebook.
+# The uncertain effect parameters of params/national_default.toml [effects], with the ranges in their
+# sources ([A] defaults), and a few others whose values are assumptions. Used by params/sweeps/*.toml and the notebook.
 EFFECT_FACTORS: dict[str, tuple[float, float]] = {
     "effects.talk_multiplier.dagpenge": (1.10, 1.30),
     "effects.talk_multiplier.jobparat": (1.10, 1.30),

@@ -22,6 +22,8 @@ import pandas as pd
 
 from sim.experiment.executors import Executor
 from sim.experiment.results import MANIFEST_KEY, file_manifest, staged_folder
+from sim.inputs.errors import ParamError
+from sim.inputs.files import params_dir, read_toml
 from sim.inputs.loading import load_params
 from sim.inputs.schema import LoadedParams
 from sim.metrics.stats import mean_ci
@@ -51,33 +53,29 @@ class Measure:
         return lo, hi
 
 
-MEASURES = (
-    Measure("baseline_fte_municipality", 12_500, "[S] Ase analysis 15.08.2022 via Jyllands-Posten/B.T.: about 12,500 "
-            "full-time employed in the 94 job centres (2022); calibrated (baseline)", 0.10),
-    Measure("delta_fte_municipality", -3_000, "[S] B.T. 'BT erfarer: ny reform på plads – 3000 færre medarbejdere'; "
-            "issue 11 target -3,000 to -3,500 (the 3,500 was not found in any source); out of sample", 0.15,
-            (-3_500, -3_000)),
-    Measure("delta_talks", -500_000, "[S] about 500,000 fewer talks a year (issue 11, seed 000); out of sample", 0.15),
-    Measure("oevo_mentor_dkk_pre_reform", 3.5e9, "[seed 000] ØVO 3.0 bn + mentor 0.5 bn DKK in 2024; calibrated "
-            "(baseline)", 0.10),
-    Measure("delta_oevo_mentor_dkk", -685e6, "[seed 000] ØVO -600 mio + mentor -85 mio a year, fully phased; out of "
-            "sample (a budget cut: the model has only the fewer mandatory offers)", None),
-    Measure("delta_offer_admin_dkk", -110e6, "[seed 000] administrative saving of about 110 mio a year 'som følge af "
-            "færre aktive tilbud'; model: change in offer-administration FTE × caseworker cost", None),
-    Measure("delta_running_cost_dkk", -210e6, "[seed 000] general running-cost saving 100 (2027), 200 (2028-35), "
-            "210 mio (after); a budget cut, not modelled as removed work", None),
-    Measure("training_pool_dkk", 120e6, "[seed 000] 120 mio training pool 2026-28; not modelled", None),
-    Measure("dagpenge_persons_per_year", 238_400, "[V] ft.dk BEU alm. del 2023-24 spm 203 svar: 238,400 unique persons "
-            "used dagpenge in 2023", 0.15),
-    Measure("dagpenge_full_time", 56_200, "[D] 72,200 net unemployed full-time (2023, DST cid=48296) minus 16,000 "
-            "job-ready cash-benefit recipients; the model's stock", 0.10),
-    Measure("sygedagpenge_persons_per_year", 440_000, "[V] bm.dk 14 Mar 2024: 440,000 citizens on sygedagpenge in "
-            "2023 (includes short spells in the employer period the model does not hold)", 0.20),
-    Measure("sygedagpenge_full_time", 76_700, "[V] 76,700 full-time sygedagpenge recipients 2023 (DST cid=48296)",
-            0.10),
-    Measure("kontanthjaelp_persons_per_year", 102_450, "[V] jobindsats.dk: 102,450 persons on kontanthjælp 2018 "
-            "(35,244 job-ready, 66,254 activity-ready); the model's job-ready include ledighedsydelse", 0.20),
-)
+DELTA_FTE = "delta_fte_municipality"
+
+
+def load_measures(path: Path | None = None) -> tuple[Measure, ...]:
+    """The official figures with their sources, from ``params/validation.toml`` (data, not code:
+    a figure and its source are edited in one place)."""
+    data = read_toml(path or params_dir() / "validation.toml", field="validation")
+    out = []
+    for i, m in enumerate(data.get("measures", [])):
+        try:
+            band = m.get("band")
+            out.append(Measure(str(m["name"]), float(m["official"]), str(m["source"]),
+                               None if m.get("tolerance") is None else float(m["tolerance"]),
+                               None if band is None else (float(band[0]), float(band[1]))))
+        except (KeyError, TypeError, ValueError, IndexError) as exc:
+            raise ParamError(f"validation.measures[{i}]", m.get("name"),
+                             f"name, official, source (and optional tolerance, band [low, high]): {exc}") from None
+    if DELTA_FTE not in {m.name for m in out}:
+        raise ParamError("validation.measures", DELTA_FTE, "a measure of that name (the gap row is read from it)")
+    return tuple(out)
+
+
+MEASURES = load_measures()
 
 
 @dataclass
@@ -207,11 +205,12 @@ def run_validation(scale: float = 0.02, replications: int = 5, seed: int = 1, wo
     values = _model_values(cmp, scale, pre.scenario.money.caseworker_dkk_per_fte_year)
     table = validation_table(values)
     terms = fte_terms(cmp, scale)
-    delta = table.set_index("measure").loc["delta_fte_municipality"]
-    gap = pd.DataFrame([("delta_fte_gap_to_official", -3_000.0, "official -3,000 minus the model's ΔFTE: the part of "
-                         "the official saving the modelled work items do not explain", -3_000.0 - delta.model_mean,
-                         -3_000.0 - delta.ci_high, -3_000.0 - delta.ci_low, None, np.nan, np.nan, "side by side")],
-                       columns=VALIDATION_COLUMNS)
+    delta = table.set_index("measure").loc[DELTA_FTE]
+    official = next(m.official for m in MEASURES if m.name == DELTA_FTE)
+    gap = pd.DataFrame([("delta_fte_gap_to_official", official, f"official {official:,.0f} minus the model's ΔFTE: the "
+                         "part of the official saving the modelled work items do not explain",
+                         official - delta.model_mean, official - delta.ci_high, official - delta.ci_low, None, np.nan,
+                         np.nan, "side by side")], columns=VALIDATION_COLUMNS)
     table = pd.concat([table, gap], ignore_index=True)
     meta = {"scale": scale, "replications": replications, "seed": seed, "years": years,
             "scenarios": {"a": "pre_reform, no exemption", "b": "reform_2027, one-in-four exemption"},

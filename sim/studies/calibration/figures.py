@@ -18,7 +18,8 @@ from sim.inputs.files import is_file, read_text_lines
 from sim.inputs.municipalities import find
 
 GROUP_FIGURES = ("stock", "inflow_per_year", "mean_spell_weeks", "share_to_work")
-OTHER_FIGURES = ("caseworker_fte", "fte_target", "population", "municipality", "rules")
+OTHER_FIGURES = ("caseworker_fte", "fte_target", "time_share", "population", "municipality", "rules")
+TIME_SHARE_CATEGORIES = ("contact", "preparation", "administration")  # the group column of a time_share
 PROVIDER_FIGURES = ("caseworker_fte", "fte_target")  # figures whose group column names a provider
 
 
@@ -41,6 +42,7 @@ class Figures:
     groups: dict[str, GroupFigures] = field(default_factory=dict)
     fte: dict[str, float] = field(default_factory=dict)
     fte_targets: dict[str, float] = field(default_factory=dict)  # all job-centre work (fte_needed) per provider
+    time_shares: dict[str, float] = field(default_factory=dict)  # share of the job centre's hours per category
     population: float | None = None
     municipality: str | None = None
     rules: str = "pre_reform"
@@ -138,6 +140,14 @@ def _read_row(fig: Figures, name: str, key: str, value: str, source: str, where:
         else:  # fte_target: all job-centre work of the provider (fte_needed), a target for other case work
             fig.fte_targets[key] = _number(value, f"fte_target.{key}")
             fig.sources[f"fte_target.{key}"] = source
+    elif name == "time_share":
+        if key not in TIME_SHARE_CATEGORIES:
+            raise ParamError(where, key, "a time-use category in the group column: " + ", ".join(TIME_SHARE_CATEGORIES))
+        x = _number(value, f"time_share.{key}")
+        if not 0.0 <= x <= 1.0:
+            raise ParamError(f"time_share.{key}", x, "a share from 0 to 1 (not a percentage)")
+        fig.time_shares[key] = x
+        fig.sources[f"time_share.{key}"] = source
     elif key:
         raise ParamError(where, key, f"an empty group column: {name} is not a figure per group")
     elif name == "population":

@@ -23,7 +23,7 @@ from sim.studies.calibration.figures import Figures, read_figures
 from sim.studies.calibration.hazards import implied_external_inflows, solve_factors
 from sim.studies.calibration.scenario_file import population_share, scenario_dict, to_toml
 from sim.studies.calibration.targets import Target, group_target
-from sim.studies.calibration.time_use import TimeUseFit, fit_case_work
+from sim.studies.calibration.time_use import ShareFit, TimeUseFit, fit_case_work, fit_item_hours
 
 
 @dataclass
@@ -37,6 +37,7 @@ class Calibration:
     text: str
     time_use: TimeUseFit | None = None
     fte_check: pd.DataFrame | None = None  # provider, target, simulated fte_needed (95 % CI) after the fit
+    shares: ShareFit | None = None  # [A] work-item hours fitted to the time-use shares
 
 
 def check_out(out: str | Path, figures: str | Path) -> Path:
@@ -85,7 +86,7 @@ def calibrate(figures: str | Path, out: str | Path, name: str | None = None, rep
     national_stock = sum(grp.stock for grp in base_params.scenario.groups.values())
     base_targets = dict(targets)
     comparison = pd.DataFrame()
-    fit, fte_check = None, None
+    fit, fte_check, shares = None, None, None
     with _scratch_file(out) as draft:
         factors = _write(base_params, fig, name, targets, base_targets, national_stock, draft)
         if check:
@@ -97,12 +98,39 @@ def calibrate(figures: str | Path, out: str | Path, name: str | None = None, rep
             if fig.fte_targets:  # other case work fitted to the FTE targets, then checked once more
                 fit = fit_case_work(second, fig.fte_targets, load_params(draft).scenario)
                 _write(base_params, fig, name, targets, base_targets, national_stock, draft, case_work=fit.rates)
-                fte_check = fte_comparison(check_run(draft, fig.rules, replications, seed), fig.fte_targets)
+                second = check_run(draft, fig.rules, replications, seed)
+                fte_check = fte_comparison(second, fig.fte_targets)
+            if fig.time_shares:  # [A] work-item hours fitted to the time-use shares (baseline rules only)
+                shares = fit_shares(second, fig, load_params(draft, {"rules": fig.rules, "exemption.share": 0.0}))
         os.replace(draft, out)
     text = format_comparison(comparison, fig, out, replications) if check else f"Wrote {out} (no check run)."
     if fit is not None and fte_check is not None:
         text += "\n" + format_time_use(fit, fte_check)
-    return Calibration(out, targets, factors, comparison, text, fit, fte_check)
+    if shares is not None:
+        text += "\n" + format_shares(shares, fig.rules)
+    return Calibration(out, targets, factors, comparison, text, fit, fte_check, shares)
+
+
+def fit_shares(res: Results, fig: Figures, params: LoadedParams) -> ShareFit:
+    """The [A] work-item hours of the baseline rule set fitted to the stated time-use shares of the
+    provider that carries the overhead block (the job centre)."""
+    oh = params.scenario.overhead
+    items = {w.id: w for w in params.rule_sets[fig.rules].work_items}
+    if res.workload is None or res.workload.empty:
+        raise ValueError("the check run has no workload table")
+    reps = res.workload.replication.nunique()
+    w = res.workload.assign(hours=res.workload.hours / reps)
+    return fit_item_hours(w, fig.time_shares, items, oh.provider, oh.management_share, oh.administration_share)
+
+
+def format_shares(fit: ShareFit, rules: str) -> str:
+    """The fitted shares and the hours to use, as --set overrides (the rule-set files stay as they are)."""
+    lines = ["Time-use shares of the job centre (target, before, fitted):"]
+    for r in fit.table.itertuples():
+        lines.append(f"  {r.category:<16}{r.target:>8.1%}{r.before:>8.1%}{r.fitted:>8.1%}")
+    lines.append("Fitted [A] work-item hours (within their ranges; use them with --set):")
+    lines += [f"  --set rules.{rules}.work_items.{i}.hours={h:.3f}" for i, h in fit.hours.items()]
+    return "\n".join(lines)
 
 
 def fte_comparison(res: Results, targets: dict[str, float]) -> pd.DataFrame:

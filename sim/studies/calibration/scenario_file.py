@@ -10,6 +10,8 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import tomli_w
+
 from sim.inputs.municipalities import find
 from sim.inputs.municipalities import population_share as municipality_share
 from sim.inputs.schema import Group, LoadedParams
@@ -18,54 +20,32 @@ from sim.studies.calibration.hazards import scaled_group
 from sim.studies.calibration.targets import Target
 
 
-def _toml_value(v: Any) -> str:
+def _rounded(v: Any) -> Any:
+    """`v` with every float rounded to 8 decimals, so a solved factor does not print 17 digits."""
     if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, (int, float)):
-        return repr(float(round(v, 8))) if isinstance(v, float) else str(v)
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    if isinstance(v, str):
-        return '"' + "".join(_toml_char(ch) for ch in v) + '"'
+        return v
+    if isinstance(v, float):
+        return round(v, 8)
     if isinstance(v, list):
-        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+        return [_rounded(x) for x in v]
     if isinstance(v, dict):
-        return "{ " + ", ".join(f"{k} = {_toml_value(x)}" for k, x in v.items()) + " }"
-    raise TypeError(f"cannot write {type(v).__name__} to TOML")
-
-
-def _toml_char(ch: str) -> str:
-    """One character inside a TOML basic string: quotes, backslashes and control characters escaped."""
-    if ch in ('"', "\\"):
-        return "\\" + ch
-    if ch < " " or ch == "\x7f":
-        return f"\\u{ord(ch):04x}"
-    return ch
+        return {k: _rounded(x) for k, x in v.items()}
+    return v
 
 
 def to_toml(data: dict[str, Any], header: str = "") -> str:
-    """A small TOML writer for scenario files: scalars first, then tables, recursively."""
-    out = [header] if header else []
-
-    def emit(node: dict[str, Any], prefix: str) -> None:
-        scalars = {k: v for k, v in node.items() if not isinstance(v, dict)}
-        tables = {k: v for k, v in node.items() if isinstance(v, dict)}
-        if prefix and (scalars or not tables):
-            out.append(f"\n[{prefix}]")
-        for k, v in scalars.items():
-            out.append(f"{k} = {_toml_value(v)}")
-        for k, v in tables.items():
-            emit(v, f"{prefix}.{k}" if prefix else k)
-
-    emit(data, "")
-    return "\n".join(out) + "\n"
+    """The scenario as TOML text, written by tomli-w (quoting, escaping and tables are its job),
+    after an optional comment `header`."""
+    body = tomli_w.dumps(_rounded(data))
+    return (header.rstrip("\n") + "\n\n" if header else "") + body
 
 
 def _trial_section(municipality: str) -> dict[str, Any]:
     """The trial a named municipality takes part in (free choice or extended a-kasse)."""
     m = find(municipality)
     trial = "free-choice" if m.free_choice else "extended a-kasse"
-    return {"free_choice_share": 1.0 if m.free_choice else 0.0, "source": f"[S] {m.name}: {trial} trial (domain.md §5)"}
+    return {"free_choice_share": 1.0 if m.free_choice else 0.0,
+            "source": f"[S] {m.name}: {trial} trial (bm.dk press release 3 Dec 2025; lovguiden.dk)"}
 
 
 def _money_section(params: LoadedParams, fig: Figures, share: float) -> dict[str, Any]:
