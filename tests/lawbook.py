@@ -8,6 +8,7 @@ window onto what happened to each citizen; every count a test needs is made here
 
 from __future__ import annotations
 
+import math
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,29 @@ def applies(applies_to: str, under_30: bool, short_absence: bool) -> bool:
     """Whether a rule with `applies_to` covers a citizen (the field meanings of the rule files)."""
     return {"all": True, "under_30": under_30, "over_30": not under_30,
             "short_absence": short_absence, "not_short_absence": not short_absence}[applies_to]
+
+
+def clarification_dues(cl: dict[str, Any], start: float, end: float, stay_start: float,
+                       stu_end: float | None) -> list[float]:
+    """The days in (start, end] (days of the run) a clarification rule of a rule file falls due for
+    a spell from `start`, as the rule's fields say: `first_day` and then every `every_days` from the
+    spell's start, or with counted_in = "cash_benefit_system" from the stay's start `stay_start`;
+    with `stu_grace_days`, the due days before `stu_end` (on STU) become one due `stu_grace_days`
+    after the STU ends, unless a regular due day falls between the STU's end and then."""
+    clock = stay_start if cl.get("counted_in") == "cash_benefit_system" else start
+    every = cl.get("every_days")
+    grace = cl.get("stu_grace_days")
+    last = end + (grace or 0.0) + (every or 0.0)
+    regular = [clock + cl["first_day"]]
+    while every and regular[-1] + every <= last:
+        regular.append(regular[-1] + every)
+    dues = regular
+    if grace is not None and stu_end is not None and not math.isnan(stu_end):
+        on_stu = [d for d in regular if d < stu_end]
+        after = [d for d in regular if d >= stu_end]
+        served = any(d <= stu_end + grace for d in after)
+        dues = ([stu_end + grace] if on_stu and not served else []) + after
+    return [d for d in dues if start < d <= end]
 
 
 def frozen(inflows: dict[str, float], rules: str | list, **extra: Any) -> dict[str, Any]:

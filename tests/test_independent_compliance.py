@@ -18,7 +18,9 @@ The measurement rules (what the law's shares count):
   `offer_coverage_6m`: an offer by the earliest offer deadline within 6 months;
 - `first_talk_on_time`: the first talk of the first block held with everyone, by its first
   deadline;
-- clarifications: each one held, on time if held by its due day (first_day, then every_days).
+- clarifications: each one held, on time if held by its due day (first_day, then every_days, from
+  the spell's start or the start of the stay in the cash-benefit system; one due while on STU
+  waits until `stu_grace_days` after the STU ends).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from collections import defaultdict
 from functools import cache
 
 import pytest
-from lawbook import applies, kpi_value, rule_set, spell_log
+from lawbook import applies, clarification_dues, kpi_value, rule_set, spell_log
 
 import sim
 
@@ -88,16 +90,14 @@ def spell_facts(sp: Spell, gr: dict) -> list[tuple[str, bool]]:
     if six_offers and sp.due(min(six_offers)):
         out.append(("offer_coverage_6m", sp.offered_by(min(six_offers))))
     for cl in (c for c in gr.get("clarifications", []) if _applies(c, row)):
-        # the k-th clarification due (day first_day + k × every_days) is met by the k-th one held,
-        # if held by then; counted for the citizens still in the spell on the due day
+        # the k-th clarification due in the spell (counted from the spell's or the cash-benefit
+        # stay's start, deferred past an STU) is met by the k-th one held, if held by then;
+        # counted for the citizens still in the spell on the due day
         held = sorted(row.clarifications)
-        k, due = 0, cl["first_day"]
-        while sp.due(due):
+        dues = clarification_dues(cl, row.start, min(row.end, sp.horizon), row.stay_start, row.stu_end)
+        for k, due in enumerate(d - row.start for d in dues):
             on_time = len(held) > k and held[k] <= due + sp.late
             out += [(f"compliance_{cl['kind']}", on_time), ("clarification_on_time", on_time)]
-            if not cl.get("every_days"):
-                break
-            k, due = k + 1, due + cl["every_days"]
     return out
 
 
@@ -148,7 +148,9 @@ def _no_programmes() -> dict[str, object]:
 
 SCENARIOS = {
     # the 2027 rules with the trials: 75 % rules, exemptions, a-kasse and trial courses
-    "reform_2027": _shortage("reform_2027", 800.0, 230.0),
+    # (offers aimed at 98 % of the way: with the clarification clock of the cash-benefit stay the
+    # diaries shifted and at 97 % no offer landed within a day of its deadline any more)
+    "reform_2027": _shortage("reform_2027", 800.0, 230.0) | {"planning.offer_target_share": 0.98},
     # the old rules: 3 + 3 dagpenge talks, 4 talks with a 7-day first deadline, the week-22 reassessment
     "pre_reform": _shortage("pre_reform", 1040.0, 330.0) | {"exemption.share": 0.0},
 }

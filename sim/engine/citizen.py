@@ -8,6 +8,7 @@ Everything random about it comes from its row of uniforms (common random numbers
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,7 +24,7 @@ class Citizen:
                  "work_exit", "fixed_exit", "fixed_dest", "provider", "plan", "seq", "booking", "talks",
                  "offer_days", "clar_days", "clar_dues", "new_entry", "provider_since", "rules", "first_block",
                  "touched", "handover", "ccol", "contact_overflow",
-                 "place", "fund")
+                 "place", "fund", "cash_start", "stu_end")
 
     key: int
     row: Any  # the citizen's row of uniforms (a numpy array)
@@ -34,6 +35,8 @@ class Citizen:
     g: str  # the group of the current spell
     spell_start: float
     case_start: float
+    cash_start: float | None  # start of its stay in the cash-benefit system (None: its spell's start)
+    stu_end: float | None  # the day its STU ends (None: not on STU)
     frailty: float
     under_30: bool
     short_absence: bool
@@ -130,12 +133,16 @@ def new_citizen(key: Any, row: Any, attrs: Mapping[str, Any], i: int, need_weigh
     c.touched = {}
     c.place = int(attrs["place"][i]) if "place" in attrs else 0
     c.fund = int(attrs["fund"][i]) if "fund" in attrs else 0
+    c.cash_start = None
+    stu_end = float(attrs["stu_end"][i]) if "stu_end" in attrs else math.nan
+    c.stu_end = None if math.isnan(stu_end) else stu_end
     return c
 
 
 def spell_record(c: Citizen, end: float, dest: str | None) -> dict[str, Any]:
     """The spell log's row for a spell ending on day `end` (dest None: still in stock at the end);
-    contact days count from the spell start."""
+    contact days count from the spell start; `stay_start` (the start of its stay in the cash-benefit
+    system) and `stu_end` (None: not on STU) are days of the run, like `start` and `end`."""
     s = c.spell_start
     return {
         "key": int(c.key), "group": c.g, "start": s, "end": end, "dest": dest, "new_entry": c.new_entry,
@@ -144,6 +151,7 @@ def spell_record(c: Citizen, end: float, dest: str | None) -> dict[str, Any]:
         "talks": [(d - s, p) for d, p in c.talks], "offers": [d - s for d in c.offer_days],
         "trial_arm": c.trial_arm, "course_provider": c.course_provider,
         "clarifications": [d - s for d in c.clar_days], "place": c.place, "fund": c.fund,
+        "stay_start": c.cash_start if c.cash_start is not None else s, "stu_end": c.stu_end,
     }
 
 

@@ -33,6 +33,7 @@ import simpy
 
 from sim.engine.capacity import Ledger, hours_per_day
 from sim.engine.citizen import Citizen, new_citizen, spell_record
+from sim.engine.clarification_clock import next_due, stay_start
 from sim.engine.contacts import OfferMix, TaskCosts, group_constants
 from sim.engine.exemption import ExemptionPool, Exemptions
 from sim.engine.exits import add_window, redraw_fixed_exit, start_exit_clocks
@@ -52,6 +53,7 @@ from sim.engine.providers import FREE_CHOICE, TrialCourses, provider_at, trial_w
 from sim.engine.randomness import COL_ROUTING, Streams
 from sim.engine.recorder import W_CLARIF, W_OFFERS, W_TALKS, Recorder
 from sim.engine.spell_scoring import score_spell
+from sim.engine.stu import StuDraws
 from sim.engine.timeline import RuleTimeline
 from sim.engine.workdays import WorkingCalendar
 
@@ -112,6 +114,7 @@ class Model:
         self.next_switch = rules.next_switch
         self.places = places_of(sc)
         self.place_draws = PlaceDraws(self.places, self.streams, sc.municipality_effects.job_chance_sd)
+        self.stu_draws = StuDraws(sc.stu, self.streams)
         self.exemptions = Exemptions(sc.exemption, rules.first, len(self.places), len(self.places.funds))
         self._pools = self.exemptions.pools()  # (pool, citizen flag), the municipalities' first
         self.default_provider = sc.capacity.default_provider
@@ -143,6 +146,7 @@ class Model:
             gi = self.gidx[g]
             stock = initial_stock(self.params, g, self.streams, STOCK_KEY_BASE + (gi << GROUP_KEY_SHIFT))
             attrs = self.place_draws.label(citizen_attributes(self.params, g, stock.rows), g, "stock", len(stock.keys))
+            attrs["stu_end"] = self.stu_draws.end_days(g, "stock", attrs["under_30"], [0.0] * len(stock.keys))
             elapsed = stock.elapsed if stock.elapsed is not None else [0.0] * len(stock.keys)
             for i in range(len(stock.keys)):
                 c = new_citizen(stock.keys[i], stock.rows[i], attrs, i, self.need_weight)
@@ -198,8 +202,10 @@ class Model:
         for batch in arrivals(self.params, g, self.inflows[g], self.streams, gi << GROUP_KEY_SHIFT):
             if len(batch.keys) == 0:
                 continue
-            attrs = {k: v.tolist() for k, v in self.place_draws.label(citizen_attributes(self.params, g, batch.rows),
-                                                                      g, "arrivals", len(batch.keys)).items()}
+            drawn = self.place_draws.label(citizen_attributes(self.params, g, batch.rows), g, "arrivals",
+                                           len(batch.keys))
+            drawn["stu_end"] = self.stu_draws.end_days(g, "arrivals", drawn["under_30"], batch.days)
+            attrs = {k: v.tolist() for k, v in drawn.items()}
             days = batch.days.tolist()
             for i in range(len(days)):
                 day = days[i]
@@ -274,6 +280,12 @@ class Model:
     def _start_spell(self, c: Citizen, g: str, spell_start: float, external: bool, initial: bool) -> None:
         gc = self.gconst[g]
         grp = self.params.scenario.groups[g]
+        moved_in = not initial and not external
+        now = max(spell_start, 0.0)
+        rules = self.rules_at(now)
+        # the clarification clock: a move inside the cash-benefit system keeps the stay's start
+        c.cash_start = stay_start(rules, c.g if moved_in else None, g, c.cash_start if moved_in else None,
+                                  spell_start)
         c.g = g
         c.spell_start = spell_start
         c.new_entry = not initial
@@ -284,10 +296,7 @@ class Model:
         c.clar_dues = []
         c.seq = 0
         c.booking = None
-        now = max(spell_start, 0.0)
-        start_exit_clocks(c, gc.hazard, gc.short_absence_mult, grp.exhaustion, now, self.streams,
-                          moved_in=not initial and not external)
-        rules = self.rules_at(now)
+        start_exit_clocks(c, gc.hazard, gc.short_absence_mult, grp.exhaustion, now, self.streams, moved_in=moved_in)
         c.rules = rules
         trial = self.trials.assign(c, rules, now, initial)
         if trial is not None:
@@ -379,8 +388,8 @@ class Model:
             cl, due = payload
             c.clar_days.append(now)
             c.clar_dues.append(due)  # scored at the spell's end, over the citizens still in it when due
-            if cl.every_days:
-                nd = due + cl.every_days
+            nd = next_due(c, cl, due)
+            if nd is not None:
                 push(c, nd - self.planning.clarification_lead_days, CLARIF, (cl, nd))
         self._book_next(c)
 

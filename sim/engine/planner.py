@@ -20,6 +20,7 @@ import math
 from typing import Any
 
 from sim.engine.citizen import Citizen, applies
+from sim.engine.clarification_clock import next_due
 from sim.engine.hazard import INF
 from sim.engine.providers import handover_day, talk_provider, talks_held
 from sim.engine.randomness import Streams
@@ -92,7 +93,7 @@ class Planner:
         request is dated by the citizen's own exponential draw."""
         s = c.spell_start
         elapsed = now - s
-        if elapsed == 0.0 and not assume_history:
+        if elapsed == 0.0 and not assume_history and own_clock_free(c):
             key = (rules.name, c.g, c.exempt, c.exempt_separate, c.under_30, c.short_absence, c.course_provider)
             template = self._templates.get(key)
             if template is None:
@@ -182,14 +183,23 @@ class Planner:
         return out
 
     def _clarification_items(self, c: Citizen, gr: GroupRules, elapsed: float) -> list[PlanItem]:
-        """The next clarification of each clarification rule, due after `elapsed`."""
+        """The next clarification of each clarification rule, due after `elapsed` (its due day from
+        the clarification clock: the stay in the cash-benefit system, STU)."""
         out: list[PlanItem] = []
+        s = c.spell_start
         for cl in gr.clarifications:
             if not applies(c, cl.applies_to):
                 continue
-            due: float | None = cl.first_day
-            while due is not None and due <= elapsed:
-                due = due + cl.every_days if cl.every_days else None
+            due = next_due(c, cl, s + elapsed)
             if due is not None:
-                out.append((max(elapsed, due - self.planning.clarification_lead_days), CLARIF, cl, due))
+                rel = due - s
+                out.append((max(elapsed, rel - self.planning.clarification_lead_days), CLARIF, cl, rel))
         return out
+
+
+def own_clock_free(c: Citizen) -> bool:
+    """Whether the citizen's clarification due days depend only on its spell, so that a fresh
+    spell's plan can be shared with others: its cash-benefit stay starts with the spell and no STU
+    of its runs into the spell."""
+    return (c.cash_start is None or c.cash_start == c.spell_start) and (c.stu_end is None
+                                                                         or c.stu_end <= c.spell_start)

@@ -41,6 +41,12 @@ def place_stream(group: str, kind: str) -> str:
     return f"place:{kind}:{group}"
 
 
+def stu_stream(group: str, kind: str) -> str:
+    """The stream of the STU draws of a group's citizens (`kind`: "stock" or "arrivals"): its own
+    name, so that no other draw moves when STU is drawn."""
+    return f"stu:{kind}:{group}"
+
+
 def stream_key(name: str) -> int:
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "little")
 

@@ -14,6 +14,7 @@ from typing import Protocol
 from scipy.special import ndtri
 
 from sim.engine.citizen import Citizen, applies
+from sim.engine.clarification_clock import next_due
 from sim.engine.providers import counts_for, talks_held
 from sim.engine.randomness import COL_FRAILTY
 from sim.engine.recorder import SIX_MONTHS
@@ -86,18 +87,17 @@ def _score_minimums(rec: ComplianceSink, c: Citizen, gr: GroupRules, first_month
 
 def _score_clarifications(rec: ComplianceSink, c: Citizen, gr: GroupRules, gi: int, end: float,
                           horizon: float) -> None:
-    """Each clarification due while the citizen was in the spell and within the run: met if the
+    """Each clarification due while the citizen was in the spell and within the run (due days from
+    the clarification clock, as planned): met if the
     clarification for that due day was held by it. Counted over the citizens due, like every other
     minimum: one still waiting when the citizen leaves is not counted, one not yet held is not met."""
     s = c.spell_start
     for cl in gr.clarifications:
         if not applies(c, cl.applies_to):
             continue
-        due = s + cl.first_day
-        while due <= end and due <= horizon:
+        due = next_due(c, cl, s)  # the planner's due days (the clarification clock)
+        while due is not None and due <= end and due <= horizon:
             met = any(abs(d - due) < SAME_DAY and held <= due + ON_TIME for held, d in zip(c.clar_days, c.clar_dues))
             rec.on_compliance(gi, "clar", met)
             rec.on_rule(cl.kind, gi, met)
-            if not cl.every_days:
-                break
-            due += cl.every_days
+            due = next_due(c, cl, due)

@@ -71,13 +71,27 @@ class OfferRule(_Rule):
 
 
 class Clarification(_Rule):
-    """A case review (afklaring, revurdering) due at `first_day` and then every `every_days`."""
+    """A case review (afklaring, revurdering) due at `first_day` and then every `every_days`.
+
+    The days count from the start of the spell, or with `counted_in = "cash_benefit_system"` from
+    the start of the citizen's stay in the rule set's cash-benefit system (its `cash_benefit_system`
+    groups, across moves between them). With `stu_grace_days`, a review due while the citizen is on
+    STU (a special youth education) is due that many days after the STU ends instead."""
 
     kind: str
     provider: str
     first_day: Number = Field(gt=0.0, le=MAX_DAY)
     every_days: Number | None = Field(None, gt=0.0, le=MAX_DAY)
     applies_to: AppliesTo = "all"
+    counted_in: Literal["spell", "cash_benefit_system"] = "spell"
+    stu_grace_days: Number | None = Field(None, ge=0.0, le=MAX_DAY)
+
+
+class CashBenefitSystem(_Rule):
+    """The groups whose time together is the time "in the cash-benefit system" (kontanthjælps-
+    systemet): a move between two of them keeps the citizen's clock, any other entry restarts it."""
+
+    groups: list[str] = Field(default_factory=list)
 
 
 class GroupRules(_Rule):
@@ -244,6 +258,7 @@ class RuleSet(_Rule):
     handover: Handover | None = None
     trials: TrialRule | None = None
     routing: Routing = Routing()
+    cash_benefit_system: CashBenefitSystem = CashBenefitSystem()
     groups: dict[str, GroupRules]
     work_items: list[WorkItem] = Field(default_factory=list)
     closures: list[Closure] = Field(default_factory=list)
@@ -255,6 +270,15 @@ class RuleSet(_Rule):
                 if g not in self.groups:
                     raise ParamError("routing.routes", g, f"not a group of the rule set {sorted(self.groups)}: "
                                                           "routes must name its groups")
+        for g in self.cash_benefit_system.groups:
+            if g not in self.groups:
+                raise ParamError("cash_benefit_system.groups", g, f"a group of the rule set {sorted(self.groups)}")
+        for g, gr in self.groups.items():
+            for cl in gr.clarifications:
+                if cl.counted_in == "cash_benefit_system" and g not in self.cash_benefit_system.groups:
+                    raise ParamError(f"groups.{g}.clarifications.counted_in", cl.counted_in,
+                                     f"'spell' for a group outside cash_benefit_system.groups "
+                                     f"{self.cash_benefit_system.groups}")
         closed = [c.group for c in self.closures]
         for c in self.closures:
             if closed.count(c.group) > 1:

@@ -203,6 +203,18 @@ class MunicipalityEffects(Strict):
     job_chance_sd: Number = Field(default=0.0, ge=0.0, le=1.0)
 
 
+class Stu(Strict):
+    """Citizens on STU (særligt tilrettelagt ungdomsuddannelse, a three-year special youth education),
+    whose yearly clarification waits until the STU ends (a rule set's `stu_grace_days`).
+
+    A `share_under_30` of the under-30 citizens created in one of `groups` (at the start, or on
+    arrival) is on STU with a remaining time uniform on (0, `years_max`] from that day."""
+
+    share_under_30: Number = Field(default=0.0, ge=0.0, le=1.0)
+    years_max: Number = Field(default=3.0, gt=0.0, le=10.0)
+    groups: list[str] = Field(default_factory=list)
+
+
 class RuleStep(Strict):
     from_: dt.date = Field(alias="from")
     set: str
@@ -240,6 +252,7 @@ def _check_groups(sc: Scenario) -> None:
             raise ParamError(table, sorted(missing), f"a value for every group {sorted(names)}; these have none")
         _only_known(table, values, names, "a group of")
     _only_known("money.oevo_limit_groups", sc.money.oevo_limit_groups, names, "groups of")
+    _only_known("stu.groups", sc.stu.groups, names, "groups of")
     _only_known("money.oevo_mentor_beyond_offers_dkk_per_week", sc.money.oevo_mentor_beyond_offers_dkk_per_week,
                 names, "a group of")
     _only_known("caseworker_time.case_work_hours_per_week", sc.caseworker_time.case_work_hours_per_week, names,
@@ -323,6 +336,7 @@ class Scenario(Strict):
     trials: Trials = Trials()
     unemployment_funds: UnemploymentFunds = UnemploymentFunds()
     municipality_effects: MunicipalityEffects = MunicipalityEffects()
+    stu: Stu = Stu()
     groups: dict[str, Group] = Field(min_length=1)
 
     @model_validator(mode="after")
