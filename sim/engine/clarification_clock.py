@@ -7,6 +7,10 @@ months and then activity-ready is due its yearly clarification 4 months into the
 spell. With `stu_grace_days`, a clarification due while the citizen is on STU is due that many days
 after the STU ends instead (STAR: at the latest one month after the STU ends).
 
+A citizen who enters the rule's group after an anniversary of its stay has passed (e.g. job-ready
+for 14 months, then activity-ready) is due on the next anniversary, not at once: an assumption
+([A]); the STAR answers say only "after one year in the cash-benefit system and every year after".
+
 The planner, the model (the next clarification after one is held) and the compliance scoring all
 take their due days from :func:`next_due`, so what is planned is what is scored.
 """
