@@ -20,12 +20,18 @@ def no_effects() -> dict[str, object]:
     for t in ("oevo", "virksomhedspraktik", "loentilskud"):
         ov[f"offers.types.{t}.lock_in_multiplier"] = 1.0
     ov["effects.after_offer_multiplier"] = 1.0
+    ov["municipality_effects.job_chance_sd"] = 0.0  # the local labour market: a mixture over places
     return ov
 
 
 def only_group(group: str, inflow: float, rules: str, **extra) -> dict[str, object]:
-    """A scenario where only `group` receives citizens, who never leave (all hazards zero)."""
-    ov: dict[str, object] = {"scale": 1.0, "rules": rules, "capacity.unlimited": True, "start_date": "2027-01-01"}
+    """A scenario where only `group` receives citizens, who never leave (all hazards zero).
+
+    It runs in one municipality (Aarhus, outside the free-choice trial) so that one exemption pool
+    serves it, as the rule tests assume: spread over 98 municipalities, a few hundred citizens
+    make pools of a handful of members, where the cap's integer floor lifts exemptions all the time."""
+    ov: dict[str, object] = {"municipality": "Aarhus", "scale": 1.0, "rules": rules, "capacity.unlimited": True,
+                             "start_date": "2027-01-01"}
     for g in GROUPS:
         ov[f"groups.{g}.stock"] = 0.0
         ov[f"groups.{g}.inflow_per_year"] = inflow if g == group else 0.0

@@ -51,9 +51,10 @@ def figures(run_dir: Path) -> dict:
 
 @pytest.fixture(scope="module")
 def summary(run_dir: Path) -> dict[tuple[str, str, str], dict[str, float]]:
-    """summary.csv as {(kpi, group, provider): {mean, ci_low, ci_high}}, read without the package."""
+    """summary.csv as {(kpi, group, provider): {mean, ci_low, ci_high}}, read without the package
+    (an empty cell is a quantity with no value, e.g. the spell length of a programme nobody entered)."""
     with (run_dir / "summary.csv").open() as f:
-        return {(r["kpi"], r["group"], r["provider"]): {k: float(r[k]) for k in ("mean", "ci_low", "ci_high")}
+        return {(r["kpi"], r["group"], r["provider"]): {k: float(r[k] or "nan") for k in ("mean", "ci_low", "ci_high")}
                 for r in csv.DictReader(f)}
 
 

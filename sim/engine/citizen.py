@@ -19,7 +19,7 @@ class Citizen:
     """The state of one citizen's current spell. Plain slots: this is the hot path."""
 
     __slots__ = ("key", "row", "col", "overflow", "g", "spell_start", "case_start", "frailty",
-                 "under_30", "short_absence", "cap_day", "exempt", "exempt_separate", "pooled", "proc",
+                 "under_30", "short_absence", "cap_day", "exempt", "exempt_separate", "lifted", "pooled", "proc",
                  "windows", "course_provider", "course_days", "trial_arm", "need", "work_left", "work_t",
                  "work_exit", "fixed_exit", "fixed_dest", "provider", "plan", "seq", "booking", "talks",
                  "offer_days", "clar_days", "clar_dues", "new_entry", "provider_since", "rules", "first_block",
@@ -71,6 +71,7 @@ class Citizen:
     place: int  # index of its municipality (sim.engine.places)
     fund: int  # index of its a-kasse
     handover: Any  # None, or (day, hand-over rule): when the case passes to the hand-over's to_provider
+    lifted: bool  # an exemption of this spell was lifted to keep a pool's cap (the rest of it is planned in)
 
     def uniform(self, streams: Streams) -> float:
         """The citizen's next uniform for its exit clocks: from its row, then from its private stream.
@@ -124,6 +125,7 @@ def new_citizen(key: Any, row: Any, attrs: Mapping[str, Any], i: int, need_weigh
     c.booking = None
     c.exempt = False
     c.exempt_separate = False
+    c.lifted = False
     c.pooled = False
     c.proc = None
     c.need = talk_need(float(row[COL_FRAILTY]), need_weight)
@@ -146,7 +148,7 @@ def spell_record(c: Citizen, end: float, dest: str | None) -> dict[str, Any]:
     s = c.spell_start
     return {
         "key": int(c.key), "group": c.g, "start": s, "end": end, "dest": dest, "new_entry": c.new_entry,
-        "external": s == c.case_start, "exempt": c.exempt, "under_30": c.under_30,
+        "external": s == c.case_start, "exempt": c.exempt, "lifted": c.lifted, "under_30": c.under_30,
         "short_absence": c.short_absence, "rules": c.rules.name,
         "talks": [(d - s, p) for d, p in c.talks], "offers": [d - s for d in c.offer_days],
         "trial_arm": c.trial_arm, "course_provider": c.course_provider,

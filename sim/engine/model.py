@@ -192,6 +192,7 @@ class Model:
             if c is None:
                 continue
             setattr(c, flag, False)
+            c.lifted = True
             if c.proc is not None and c.proc.is_alive and c.proc is not self.env.active_process:
                 c.proc.interrupt("exemption lifted")
 
@@ -309,6 +310,7 @@ class Model:
             self.recorder.on_start(gc.index, self.pidx[c.provider])
         else:
             self.recorder.on_entry(now, gc.index, self.pidx[c.provider], external)
+        c.lifted = False
         c.exempt, c.exempt_separate, c.pooled = self.exemptions.decide(int(c.key), g, spell_start, c.row, rules,
                                                                        now, initial, c.place, c.fund)
         self.planner.plan(c, rules, now, assume_history=initial)

@@ -29,6 +29,12 @@ GLOSSARY: dict[str, str] = {
     "aktivitetsparat": "activity-ready (cash-benefit recipients with problems beyond unemployment)",
     "sygemeldt": "sick-listed, receiving sickness benefit (sygedagpenge)",
     "øvrige": "others: remaining target groups of the job centre",
+    "ressourceforløb": ("resource course: a cross-disciplinary course of 1-5 years for citizens far from work "
+                        "(closed to new cases 1 Feb 2026)"),
+    "jobafklaringsforløb": ("job-clarification course for sick-listed citizens whose sickness benefit ran out "
+                            "(abolished 1 Jan 2027)"),
+    "revalidering": ("vocational rehabilitation: training towards a job the citizen can hold "
+                     "(closed to new cases 1 Feb 2026)"),
     "kontaktforløb": "contact course: the schedule of job talks a citizen must get",
     "jobsamtale": "job talk between citizen and caseworker",
     "tilbud": "activation offer",
@@ -48,6 +54,9 @@ _L: dict[str, tuple[str, str]] = {
     "aktivitetsparat": ("Activity-ready", "Aktivitetsparate"),
     "sygemeldt": ("Sick-listed", "Sygemeldte"),
     "oevrige": ("Others", "Øvrige"),
+    "ressourceforloeb": ("Resource course", "Ressourceforløb"),
+    "jobafklaring": ("Job clarification", "Jobafklaringsforløb"),
+    "revalidering": ("Vocational rehabilitation", "Revalidering"),
     "all": ("All", "Alle"),
     # providers
     "municipality": ("Municipality", "Kommune"),
