@@ -29,9 +29,9 @@ from sim.explorer import (
 )
 from sim.inputs.errors import ParamError
 
-MUNICIPALITY_TOTAL = 5_822_763 - 84  # params/municipalities.csv header: 98 rows + Christiansø (84)
-ODENSE = 204_895 / MUNICIPALITY_TOTAL
-LAESOE = 1_786 / MUNICIPALITY_TOTAL
+MUNICIPALITY_TOTAL = 6_025_603 - 92  # params/municipalities.csv header (1 Jan 2026): 98 rows + Christiansø (92)
+ODENSE = 213_168 / MUNICIPALITY_TOTAL
+LAESOE = 1_683 / MUNICIPALITY_TOTAL
 
 
 @pytest.fixture(autouse=True)

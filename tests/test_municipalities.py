@@ -58,7 +58,7 @@ def test_preset_sets_scale_trial_and_sources():
     assert kbh.scenario.municipality == "København"
     assert kbh.scenario.scale == pytest.approx(population_share(find("København")))
     assert kbh.scenario.trials.free_choice_share == 1.0
-    assert "København" in kbh.sources["scale"] and "2020" in kbh.sources["scale"]
+    assert "København" in kbh.sources["scale"] and "2026" in kbh.sources["scale"]
     assert "trials.free_choice_share" in kbh.sources
     odense = sim.load_params(overrides={"municipality": "Odense"})
     assert odense.scenario.trials.free_choice_share == 0.0

@@ -24,9 +24,10 @@ from sim.metrics.kpis import TABLE, kpi_kind
 
 YEARS = 0.5
 REPS = 3
-# params/municipalities.csv: the 98 rows plus Christiansø (84, no municipality) sum to 5,822,763 (its header)
-MUNICIPALITY_TOTAL = 5_822_763 - 84
-ODENSE = 204_895
+# params/municipalities.csv (FOLK1A, 1 January 2026): the national total 6,025,603 less Christiansø (92, no
+# municipality) is the sum of the 98 rows (its header)
+MUNICIPALITY_TOTAL = 6_025_603 - 92
+ODENSE = 213_168
 
 
 def _run(tmp: Path, scale: float, **extra) -> Path:
