@@ -19,7 +19,8 @@ class Citizen:
     """The state of one citizen's current spell. Plain slots: this is the hot path."""
 
     __slots__ = ("key", "row", "col", "overflow", "g", "spell_start", "case_start", "frailty",
-                 "under_30", "short_absence", "cap_day", "exempt", "exempt_separate", "lifted", "pooled", "proc",
+                 "under_30", "short_absence", "cap_day", "exempt", "exempt_separate", "exempt_offer", "lifted",
+                 "pooled", "proc",
                  "windows", "course_provider", "course_days", "trial_arm", "need", "work_left", "work_t",
                  "work_exit", "fixed_exit", "fixed_dest", "provider", "plan", "seq", "booking", "talks",
                  "offer_days", "clar_days", "clar_dues", "new_entry", "provider_since", "rules", "first_block",
@@ -43,6 +44,7 @@ class Citizen:
     cap_day: float  # spell day on which UI benefit runs out (infinite outside dagpenge)
     exempt: bool  # exempt by the main decision
     exempt_separate: bool  # exempt from the talks of the provider that decides separately
+    exempt_offer: bool | None  # exempt from the offers by their own decision (None: `exempt` covers them)
     pooled: bool  # counted in an exemption pool as a new entrant
     proc: Any  # its SimPy process
     windows: list[tuple[float, float, float]]  # windows of effect on the job hazard
@@ -125,6 +127,7 @@ def new_citizen(key: Any, row: Any, attrs: Mapping[str, Any], i: int, need_weigh
     c.booking = None
     c.exempt = False
     c.exempt_separate = False
+    c.exempt_offer = None
     c.lifted = False
     c.pooled = False
     c.proc = None
@@ -148,7 +151,8 @@ def spell_record(c: Citizen, end: float, dest: str | None) -> dict[str, Any]:
     s = c.spell_start
     return {
         "key": int(c.key), "group": c.g, "start": s, "end": end, "dest": dest, "new_entry": c.new_entry,
-        "external": s == c.case_start, "exempt": c.exempt, "lifted": c.lifted, "under_30": c.under_30,
+        "external": s == c.case_start, "exempt": c.exempt, "exempt_separate": c.exempt_separate,
+        "exempt_offer": c.exempt_offer, "lifted": c.lifted, "under_30": c.under_30,
         "short_absence": c.short_absence, "rules": c.rules.name,
         "talks": [(d - s, p) for d, p in c.talks], "offers": [d - s for d in c.offer_days],
         "trial_arm": c.trial_arm, "course_provider": c.course_provider,

@@ -35,7 +35,7 @@ from sim.engine.capacity import Ledger, hours_per_day
 from sim.engine.citizen import Citizen, new_citizen, spell_record
 from sim.engine.clarification_clock import next_due, stay_start
 from sim.engine.contacts import OfferMix, TaskCosts, group_constants
-from sim.engine.exemption import ExemptionPool, Exemptions
+from sim.engine.exemption import MAIN_FLAG, TALKS, ExemptionPool, Exemptions
 from sim.engine.exits import add_window, redraw_fixed_exit, start_exit_clocks
 from sim.engine.hazard import INF, WORK
 from sim.engine.persons_touched import count_touched_years
@@ -52,7 +52,7 @@ from sim.engine.population import (
 from sim.engine.providers import FREE_CHOICE, TrialCourses, provider_at, trial_window
 from sim.engine.randomness import COL_ROUTING, Streams
 from sim.engine.recorder import W_CLARIF, W_OFFERS, W_TALKS, Recorder
-from sim.engine.spell_scoring import score_spell
+from sim.engine.spell_scoring import missed_first_months, score_spell
 from sim.engine.stu import StuDraws
 from sim.engine.timeline import RuleTimeline
 from sim.engine.workdays import WorkingCalendar
@@ -117,6 +117,9 @@ class Model:
         self.stu_draws = StuDraws(sc.stu, self.streams)
         self.exemptions = Exemptions(sc.exemption, rules.first, len(self.places), len(self.places.funds))
         self._pools = self.exemptions.pools()  # (pool, citizen flag), the municipalities' first
+        if self.exemptions.managed:
+            self.exemptions.bind(self._missed_at_month_six)
+        self._reassess = self.exemptions.managed and sc.exemption.reassess_at_talks
         self.default_provider = sc.capacity.default_provider
         eff = sc.effects
         self.talk_days = eff.talk_weeks * 7.0
@@ -187,11 +190,14 @@ class Model:
 
     def _revoke(self, keys: list[int], flag: str) -> None:
         """Lift exemptions to keep within the cap: those citizens are planned in again."""
+        both = flag == MAIN_FLAG and self.exemptions.one_decision()
         for key in keys:
             c = self.active.get(key)
             if c is None:
                 continue
             setattr(c, flag, False)
+            if both:
+                c.exempt_separate = False
             c.lifted = True
             if c.proc is not None and c.proc.is_alive and c.proc is not self.env.active_process:
                 c.proc.interrupt("exemption lifted")
@@ -311,8 +317,8 @@ class Model:
         else:
             self.recorder.on_entry(now, gc.index, self.pidx[c.provider], external)
         c.lifted = False
-        c.exempt, c.exempt_separate, c.pooled = self.exemptions.decide(int(c.key), g, spell_start, c.row, rules,
-                                                                       now, initial, c.place, c.fund)
+        c.exempt, c.exempt_separate, c.pooled, c.exempt_offer = self.exemptions.decide(
+            int(c.key), g, spell_start, c.row, rules, now, initial, c.place, c.fund)
         self.planner.plan(c, rules, now, assume_history=initial)
         self._book_next(c)
 
@@ -379,6 +385,9 @@ class Model:
             mult = 1.0 + (gc.talk_mult * self.provider_talk_mult.get(provider, 1.0) - 1.0) * c.need
             if mult != 1.0:
                 add_window(c, (now, now + self.talk_days, mult), now, gc.hazard.work, gc.short_absence_mult)
+            if self._reassess and self._review(c, now):
+                self._replan(c)  # the review changed an exemption: plan the rest of the spell anew
+                return
         elif kind == OFFER:
             rec.on_task(now, gi, self.pidx[provider], hours, W_OFFERS)
             self.by_place.on_task(c.place, gi, self.pidx[provider], hours)
@@ -394,6 +403,31 @@ class Model:
             if nd is not None:
                 push(c, nd - self.planning.clarification_lead_days, CLARIF, (cl, nd))
         self._book_next(c)
+
+    def _review(self, c: Citizen, now: float) -> bool:
+        """The managed municipality reviews the citizen's exemptions at a talk (see
+        Exemptions.reassess); True if a flag changed. Only citizens of a pool are reviewed, so only
+        they use a contact draw for it."""
+        if int(c.key) not in self.exemptions.place_pools[c.place].members:
+            return False
+        changes = self.exemptions.reassess(int(c.key), c.row, c.contact_uniform(self.streams), c.rules, now,
+                                           c.place)
+        for flag, value in changes:
+            setattr(c, flag, value)
+            if not value:
+                c.lifted = True
+        return bool(changes)
+
+    def _missed_at_month_six(self, key: int, what: int) -> bool:
+        """Whether a citizen reaching month 6 in its pool missed the minimum (the talks or the offer)
+        as the law measures it; for the initial stock, whose earlier contacts are unknown, whether it
+        is exempt."""
+        c = self.active[key]
+        if not c.new_entry:
+            offer_exempt = c.exempt if c.exempt_offer is None else c.exempt_offer
+            return c.exempt if what == TALKS else offer_exempt
+        talks, offer = missed_first_months(c, self.env.now)
+        return talks if what == TALKS else offer
 
     def _hand_over(self, c: Citizen) -> None:
         """The case passes to the hand-over's to_provider today. A booked talk that goes with the

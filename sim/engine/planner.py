@@ -22,7 +22,7 @@ from typing import Any
 from sim.engine.citizen import Citizen, applies
 from sim.engine.clarification_clock import next_due
 from sim.engine.hazard import INF
-from sim.engine.providers import handover_day, talk_provider, talks_held
+from sim.engine.providers import counts_for, handover_day, talk_provider, talks_held
 from sim.engine.randomness import Streams
 from sim.inputs.rules import CURRENT_PROVIDER, GroupRules, RuleSet, TalkBlock
 from sim.inputs.schema import Planning
@@ -94,7 +94,8 @@ class Planner:
         s = c.spell_start
         elapsed = now - s
         if elapsed == 0.0 and not assume_history and own_clock_free(c):
-            key = (rules.name, c.g, c.exempt, c.exempt_separate, c.under_30, c.short_absence, c.course_provider)
+            key = (rules.name, c.g, c.exempt, c.exempt_separate, c.exempt_offer, c.under_30, c.short_absence,
+                   c.course_provider)
             template = self._templates.get(key)
             if template is None:
                 template = self._templates[key] = self.items(c, rules, 0.0, False)
@@ -154,7 +155,7 @@ class Planner:
         remaining = targets[held:]
         if elapsed > 0:
             if elapsed >= b.to_day:
-                return []
+                return self._late_talk_items(c, b, n, rules, elapsed)
             if assume_history:
                 held = sum(1 for t in targets if t < elapsed)
                 remaining = targets[held:]
@@ -162,12 +163,27 @@ class Planner:
         return [(t, TALK, (b, held + k == 0, talk_provider(c, b, t, rules.handover)), None)
                 for k, t in enumerate(remaining)]
 
+    def _late_talk_items(self, c: Citizen, b: TalkBlock, n: int, rules: RuleSet, elapsed: float) -> list[PlanItem]:
+        """The talks of a block whose window has passed: none, unless the block's talks are
+        `held_late_when_lifted` and an exemption of the spell was lifted. Then the talks it missed
+        are still owed ("keeps the a-kasse's second talk"): aimed at today, held by the block's
+        provider, one after the other. Talks held late count here, so each is held once; they do not
+        count for the block's minimum, which was due at its end."""
+        if not (b.held_late_when_lifted and c.lifted):
+            return []
+        s = c.spell_start
+        held = sum(1 for d, p in c.talks if d - s >= b.from_day and counts_for(c, p, b.provider))
+        return [(elapsed, TALK, (b, held + k == 0, talk_provider(c, b, elapsed, rules.handover)), None)
+                for k in range(max(n - held, 0))]
+
     def _offer_items(self, c: Citizen, gr: GroupRules, elapsed: float, assume_history: bool) -> list[PlanItem]:
-        """The next offer of each offer rule not yet started (an exempt citizen skips exemptable ones)."""
+        """The next offer of each offer rule not yet started (a citizen exempt from the offers, by
+        their own decision or else by the talk decision, skips exemptable ones)."""
         out: list[PlanItem] = []
         s = c.spell_start
+        exempt = c.exempt if c.exempt_offer is None else c.exempt_offer
         for o in gr.offers:
-            if not applies(c, o.applies_to) or (c.exempt and o.exemptable):
+            if not applies(c, o.applies_to) or (exempt and o.exemptable):
                 continue
             due: float | None = o.due_day
             while due is not None and due <= elapsed:

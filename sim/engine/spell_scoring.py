@@ -101,3 +101,22 @@ def _score_clarifications(rec: ComplianceSink, c: Citizen, gr: GroupRules, gi: i
             rec.on_compliance(gi, "clar", met)
             rec.on_rule(cl.kind, gi, met)
             due = next_due(c, cl, due)
+
+
+def missed_first_months(c: Citizen, now: float) -> tuple[bool, bool]:
+    """(missed the talks, missed the offer) of the legal first months, as `_score_minimums` scores
+    them ("cov" and "offer"), for a citizen in its spell on day `now` (a managed municipality's
+    measure at month 6). A minimum that does not apply counts as not missed."""
+    gr = c.rules.groups.get(c.g)
+    if gr is None:
+        return False, False
+    s = c.spell_start
+    first_months = c.rules.first_months_day
+    blocks = [x for x in gr.talks if x.to_day <= first_months and applies(c, x.applies_to)]
+    talks = not all(talks_held(c, x) >= x.count for x in blocks)
+    offers = [o for o in gr.offers if o.due_day <= first_months and applies(c, o.applies_to)]
+    offer = False
+    if offers:
+        due = min(o.due_day for o in offers)
+        offer = not any(d - s <= due for d in c.offer_days)
+    return talks, offer

@@ -269,7 +269,7 @@ def _check_against_rules(sc: Scenario, rule_sets: dict[str, RuleSet]) -> None:
                 raise ParamError(f"rules[{rs.name}].work_items[{item.id}].provider", item.provider,
                                  f"a provider of {sorted(sc.capacity.providers)}")
     cap = max(rs.exemption.max_share for rs in rule_sets.values())
-    for field in ("share", "akasse_share"):
+    for field in ("share", "akasse_share", "offer_share"):
         value = getattr(sc.exemption, field)
         if value is not None and value > cap + 1e-12 and not sc.exemption.beyond_law:
             raise ParamError(f"exemption.{field}", value,

@@ -44,6 +44,9 @@ class TalkBlock(_Rule):
     first_deadline_day: Number | None = Field(None, ge=0.0, le=MAX_DAY)
     exemptable: bool = False
     applies_to: AppliesTo = "all"
+    # a talk of this block missed because of an exemption lifted after the block's end is still
+    # held, late, rather than dropped (it no longer counts for the block's minimum)
+    held_late_when_lifted: bool = False
 
     @model_validator(mode="after")
     def _window(self) -> TalkBlock:
@@ -115,6 +118,9 @@ class ExemptionRule(_Rule):
     # the groups of the separate provider's own pool (its members: the a-kasse's are on dagpenge);
     # None: the same pool groups as the municipality's
     separate_pool_groups: list[str] | None = None
+    # the municipality's own cap for exempting from the offers, counted separately from the talks'
+    # ("tilsvarende for tilbud"); None: the talk decision covers the offers. Read by the managed policy.
+    offer_max_share: Number | None = Field(None, ge=0.0, le=1.0)
 
 
 class Handover(_Rule):

@@ -17,7 +17,7 @@ from sim.inputs.errors import ParamError
 from sim.inputs.groups import Exhaustion as Exhaustion  # re-exported: the schema's tables live here
 from sim.inputs.groups import Group
 from sim.inputs.groups import Hazard as Hazard
-from sim.inputs.numbers import Number, Strict
+from sim.inputs.numbers import Count, Number, Strict
 from sim.inputs.rules import RuleSet
 
 # The span of start dates the rule sets can speak for: none before the first rule set of the
@@ -36,11 +36,22 @@ class Calendar(Strict):
 
 
 class Exemption(Strict):
+    """Whom the municipalities and a-kasser exempt (see sim.engine.exemption). The ``managed_*``
+    fields and `reassess_at_talks` are read by the ``managed`` policy only; `offer_share` is the
+    municipality's share for the offers, decided separately by ``managed`` when the rule set allows
+    it (None: the talk share)."""
+
     share: Number = Field(default=0.0, ge=0.0, le=1.0)
-    policy: Literal["none", "random", "targeted"] = "random"
+    policy: Literal["none", "random", "targeted", "managed"] = "random"
     judgement: Number = Field(default=1.0, ge=0.0, le=1.0)
     akasse_share: Number | None = Field(default=None, ge=0.0, le=1.0)
     beyond_law: bool = False
+    offer_share: Number | None = Field(default=None, ge=0.0, le=1.0)
+    managed_window_days: Number = Field(default=91.0, gt=0.0, le=730.0)
+    managed_margin: Number = Field(default=0.02, ge=0.0, le=0.25)
+    managed_min_arrivals: Count = Field(default=20, ge=1, le=100_000)
+    reassess_at_talks: bool = True
+    reassess_persistence: Number = Field(default=0.8, ge=0.0, le=1.0)
 
 
 class FteStep(Strict):
