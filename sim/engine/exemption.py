@@ -393,34 +393,42 @@ class Exemptions:
         return self.managed and not self.fund_pools
 
     def decide(self, key: int, group: str, spell_start: float, row, rules: RuleSet, now: float,
-               initial: bool, place: int = 0, fund: int = 0) -> tuple[bool, bool, bool, bool | None]:
-        """(exempt, exempt from the separate provider's talks, pooled, exempt from the offers) for a
-        citizen starting a spell; the last is None where the talk decision covers the offers.
+               initial: bool, place: int = 0, fund: int = 0) -> tuple[bool, bool, bool]:
+        """(exempt, exempt from the separate provider's talks, pooled) for a citizen starting a spell.
 
         Only a citizen of a pool group within its first `pool_window_day` days enters its
         municipality's pool, and its a-kasse's pool if its group is one of the a-kasse's; it is
         counted as pooled only if it is a new entrant (the initial stock has no history)."""
         ex = rules.exemption
         if group not in ex.pool_groups or now - spell_start >= ex.pool_window_day:
-            return False, False, False, None
+            return False, False, False
         leave = spell_start + ex.pool_window_day
         share = self.cap(rules, self.cfg.share)
         wants = self.policy.wants(row[COL_EXEMPTION], row[COL_FRAILTY], row[COL_ASSESSMENT], share)
         exempt = self.place_pools[place].enter(key, leave, wants, group, now)
-        offer: bool | None = None
-        if self.offer_pools:
-            pool = self.offer_pools[place]
-            offer_wants = self.policy.wants(row[COL_EXEMPTION], row[COL_FRAILTY], row[COL_ASSESSMENT], pool.cap)
-            offer = pool.enter(key, leave, offer_wants, group, now)
         sep_groups = ex.separate_pool_groups if ex.separate_pool_groups is not None else ex.pool_groups
         if not self.fund_pools or group not in sep_groups:
-            return exempt, exempt, not initial, offer
+            return exempt, exempt, not initial
         sep_share = self.cap(rules, self.cfg.akasse_share)
         # its own draw serves as both its exemption uniform and its assessment noise: a policy
         # reads one of the two, so the separate decision stays independent of the main one
         sep_wants = self.policy.wants(row[COL_SEPARATE_EXEMPTION], row[COL_FRAILTY], row[COL_SEPARATE_EXEMPTION],
                                       sep_share)
-        return exempt, self.fund_pools[fund].enter(key, leave, sep_wants, group, now), not initial, offer
+        return exempt, self.fund_pools[fund].enter(key, leave, sep_wants, group, now), not initial
+
+    def decide_offers(self, key: int, group: str, spell_start: float, row, rules: RuleSet, now: float,
+                      place: int = 0) -> bool | None:
+        """Whether a citizen starting a spell is exempt from the offers by their own decision (the
+        managed policy, in the municipality's offer pool); None where the talk decision covers the
+        offers (the other policies). Whom: as for the talks, within the offer pool's own cap."""
+        ex = rules.exemption
+        if not self.offer_pools:
+            return None
+        if group not in ex.pool_groups or now - spell_start >= ex.pool_window_day:
+            return False
+        pool = self.offer_pools[place]
+        wants = self.policy.wants(row[COL_EXEMPTION], row[COL_FRAILTY], row[COL_ASSESSMENT], pool.cap)
+        return pool.enter(key, spell_start + ex.pool_window_day, wants, group, now)
 
     def update_assessment(self, row, u_new: float) -> None:
         """The municipality's assessment after a talk: its noise moves towards a fresh draw,

@@ -317,8 +317,9 @@ class Model:
         else:
             self.recorder.on_entry(now, gc.index, self.pidx[c.provider], external)
         c.lifted = False
-        c.exempt, c.exempt_separate, c.pooled, c.exempt_offer = self.exemptions.decide(
-            int(c.key), g, spell_start, c.row, rules, now, initial, c.place, c.fund)
+        c.exempt, c.exempt_separate, c.pooled = self.exemptions.decide(int(c.key), g, spell_start, c.row, rules,
+                                                                       now, initial, c.place, c.fund)
+        c.exempt_offer = self.exemptions.decide_offers(int(c.key), g, spell_start, c.row, rules, now, c.place)
         self.planner.plan(c, rules, now, assume_history=initial)
         self._book_next(c)
 
