@@ -44,7 +44,7 @@ REPLICATIONS_ENV = "CASELOAD_EXPLORER_REPLICATIONS"
 TIMELINE = "timeline 2026-2027"
 TIMELINE_STEPS = (("2026-01-01", "pre_reform"), ("2026-07-01", "reform_2026"), ("2027-01-01", "reform_2027"))
 RULE_CHOICES = ("reform_2027", "reform_2026", "pre_reform", TIMELINE)
-EXEMPTION_POLICIES = ("none", "random", "targeted")
+EXEMPTION_POLICIES = ("none", "random", "targeted", "managed")
 CHARTS_SHOWN = ("fte", "compliance")
 FTE_FROM = dt.date(2024, 1, 1)  # the FTE a control sets hold from before any scenario starts
 

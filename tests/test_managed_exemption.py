@@ -82,13 +82,14 @@ def test_managed_policy_meets_the_minimums_at_month_six(coverage, group, kpi, wh
     assert _values(coverage["managed"], "exempt_share", group).mean() > 0.10
 
 
-def test_random_quarter_falls_short_of_the_talk_minimum_for_dagpenge(coverage):
-    """Measured (4 replications, seed 3, Aarhus at scale 0.2, one year): random 25 % gives dagpenge
-    talk coverage at month 6 just under 0.75 and jobparat just over it; the managed policy's is
-    higher in every replication for both groups (same seeds)."""
-    rnd = _values(coverage["random"], "talk_coverage_6m", "dagpenge")
-    assert rnd.mean() < minimum("dagpenge", "talks")
+def test_random_quarter_is_not_shown_to_meet_the_talk_minimum(coverage):
+    """Measured (4 replications, seed 3, Aarhus at scale 0.2, one year, unlimited capacity): random
+    25 % gives talk coverage at month 6 of 0.749 (95 % CI 0.739-0.759) for dagpenge and 0.749
+    (0.729-0.768) for jobparat: at the minimum, not above it, so the interval's lower end is
+    below 0.75. The managed policy's coverage is higher in every replication (same seeds)."""
     for group in POOL_GROUPS:
+        low, _ = ci95(_values(coverage["random"], "talk_coverage_6m", group))
+        assert low < minimum(group, "talks"), group  # random cannot be shown to meet the minimum
         assert (_values(coverage["managed"], "talk_coverage_6m", group)
                 > _values(coverage["random"], "talk_coverage_6m", group)).all(), group
 
@@ -248,24 +249,50 @@ def test_lifted_after_day_91_the_akasse_second_talk_is_held_late(params27):
     assert not [1 for t, k, p, _ in items if k == TALK and p[0].provider == "akasse"]
 
 
-def test_in_a_managed_run_every_lifted_dagpenge_spell_gets_both_akasse_talks():
-    """Spell log of a managed run with noisy judgement (reviews lift exemptions): every dagpenge
-    new entrant whose exemption was lifted and who stayed past month 6 (200 days: a lift ends by
-    day 182, the late talk is booked within days at unlimited capacity) has at least the rule
-    file's 2 a-kasse talks, and some of them had the second one after day 91 (held late). Trial
-    participants (another provider may run their first months) are left out."""
-    params = sim.load_params(overrides=MANAGED_RUN | {"exemption.policy": "managed", "exemption.judgement": 0.5})
+def test_in_a_managed_run_a_lift_after_day_91_brings_the_akasse_second_talk():
+    """A managed run in which, on day 200, the municipality lifts the exemption of every exempt
+    dagpenge new entrant between day 91 and 182 of its spell who had only the first a-kasse talk
+    (a cap or a review would do the same;
+    these are rare in a run, because an exempt dagpenge citizen has no talk to be reviewed at
+    after its first). Each of them who stays 10 more days gets the rule file's 2 a-kasse talks,
+    the second after day 91 of its spell, on or after the lift. Outside
+    the 19 free-choice municipalities (Aarhus is one of the others) the a-kasse runs the first
+    months as the course provider."""
+    params = sim.load_params(overrides=MANAGED_RUN | {"exemption.policy": "managed"})
     model = Model(params, replication=0, seed=SEED, record_spells=True)
+    lift_day = 200.0
+    lifted: dict[int, float] = {}  # key -> spell start
+
+    def lifter():
+        yield model.env.timeout(lift_day)
+        for c in list(model.active.values()):
+            if (c.g == "dagpenge" and c.new_entry and c.exempt_separate and c.course_provider in (None, "akasse")
+                    and 91.0 < lift_day - c.spell_start < 182.0 and sum(p == "akasse" for _, p in c.talks) == 1):
+                lifted[int(c.key)] = c.spell_start
+        model._revoke(list(lifted), "exempt")
+
+    model.env.process(lifter())
     model.run()
     df = pd.DataFrame(model.spell_log)
     count = LAW["groups"]["dagpenge"]["talks"][0]["count"]
-    stay = df[(df.group == "dagpenge") & df.new_entry & df.lifted & ~df.exempt_separate
-              & (df.end - df.start >= 200.0) & (df.start >= 0.0) & df.course_provider.isna()]
-    assert len(stay) > 20
-    akasse = stay.talks.map(lambda ts: sorted(d for d, p in ts if p == "akasse"))
-    assert (akasse.map(len) >= count).all()
-    assert akasse.map(lambda ds: len(ds) >= count and ds[count - 1] > 91.0).sum() > 0
-    # the offer flag is decided apart from the talk flag: it differs for some pooled spells
-    pooled = df[df.group.isin(POOL_GROUPS) & df.new_entry]
+    spells = df[df.key.isin(lifted) & (df.group == "dagpenge") & (df.end >= lift_day + 10.0)]
+    spells = spells[spells.apply(lambda r: r.start == lifted[r.key], axis=1)]
+    assert len(spells) > 20
+    for _, r in spells.iterrows():
+        akasse = sorted(d for d, p in r.talks if p == "akasse")
+        assert len(akasse) == count, (r.key, r.talks)
+        assert akasse[0] <= 91.0 < akasse[1] and akasse[1] >= lift_day - r.start - 1e-9, (r.key, akasse)
+        assert r.lifted  # (a later review may exempt it again: judgement 0 revises the assessment)
+
+
+def test_in_a_managed_run_the_offer_flag_is_decided_apart():
+    """The offer flag is decided in its own pool: set for every pooled spell, and not always equal
+    to the talk flag (the two pools fill and lift on their own counts)."""
+    params = sim.load_params(overrides=MANAGED_RUN | {"exemption.policy": "managed"})
+    model = Model(params, replication=0, seed=SEED, record_spells=True)
+    model.run()
+    df = pd.DataFrame(model.spell_log)
+    pooled = df[df.group.isin(POOL_GROUPS) & df.new_entry & (df.start >= 0.0)]
     assert pooled.exempt_offer.notna().all()
     assert (pooled.exempt_offer.astype(bool) != pooled.exempt).any()
+    assert 0.05 < pooled.exempt_offer.astype(bool).mean() <= 0.25 + 0.05

@@ -199,8 +199,17 @@ class Model:
             if both:
                 c.exempt_separate = False
             c.lifted = True
-            if c.proc is not None and c.proc.is_alive and c.proc is not self.env.active_process:
-                c.proc.interrupt("exemption lifted")
+            if c.proc is not None and c.proc.is_alive:
+                if c.proc is not self.env.active_process:
+                    c.proc.interrupt("exemption lifted")
+            elif c.proc is not None and self.exemptions.managed:
+                # its process ended because nothing was due before the horizon: plan the rest of
+                # the spell and let it go on (else a lift near the end of a run would change nothing).
+                # Managed runs only for now: the same holds for the other policies' lifts, but
+                # fixing it there moves the pinned outputs, so it waits for a deliberate regeneration
+                self._replan(c)
+                c.proc = self.env.process(self._life(c, c.g, c.spell_start, False, False, resume=True))
+                self.n_processes += 1
 
     def _arrivals(self, g: str):
         env = self.env
@@ -241,11 +250,15 @@ class Model:
             self._log_spell(c, self.horizon, None)
 
     # -- a citizen's life ------------------------------------------------------------------------
-    def _life(self, c: Citizen, g: str, spell_start: float, external: bool, initial: bool):
+    def _life(self, c: Citizen, g: str, spell_start: float, external: bool, initial: bool, resume: bool = False):
+        """A citizen's process: start its case in group `g` and step through it. With `resume` the
+        case goes on where it stands (its process had ended with nothing left before the horizon,
+        and a lifted exemption gave it work again: see _revoke)."""
         env = self.env
-        c.case_start = spell_start
-        self.active[c.key] = c
-        self._start_spell(c, g, spell_start, external=external, initial=initial)
+        if not resume:
+            c.case_start = spell_start
+            self.active[c.key] = c
+            self._start_spell(c, g, spell_start, external=external, initial=initial)
         horizon = self.horizon
         switches = bool(self.switch_days)
         while True:

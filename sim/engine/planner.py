@@ -22,7 +22,7 @@ from typing import Any
 from sim.engine.citizen import Citizen, applies
 from sim.engine.clarification_clock import next_due
 from sim.engine.hazard import INF
-from sim.engine.providers import counts_for, handover_day, talk_provider, talks_held
+from sim.engine.providers import handover_day, talk_provider, talks_held
 from sim.engine.randomness import Streams
 from sim.inputs.rules import CURRENT_PROVIDER, GroupRules, RuleSet, TalkBlock
 from sim.inputs.schema import Planning
@@ -172,9 +172,10 @@ class Planner:
         if not (b.held_late_when_lifted and c.lifted):
             return []
         s = c.spell_start
-        held = sum(1 for d, p in c.talks if d - s >= b.from_day and counts_for(c, p, b.provider))
-        return [(elapsed, TALK, (b, held + k == 0, talk_provider(c, b, elapsed, rules.handover)), None)
-                for k in range(max(n - held, 0))]
+        provider = talk_provider(c, b, elapsed, rules.handover)  # the a-kasse, or a trial's course provider
+        # counted by who holds them (in a trial course any talk counts for a block: counts_for)
+        held = sum(1 for d, p in c.talks if d - s >= b.from_day and p == provider)
+        return [(elapsed, TALK, (b, held + k == 0, provider), None) for k in range(max(n - held, 0))]
 
     def _offer_items(self, c: Citizen, gr: GroupRules, elapsed: float, assume_history: bool) -> list[PlanItem]:
         """The next offer of each offer rule not yet started (a citizen exempt from the offers, by
