@@ -296,3 +296,12 @@ def test_in_a_managed_run_the_offer_flag_is_decided_apart():
     assert pooled.exempt_offer.notna().all()
     assert (pooled.exempt_offer.astype(bool) != pooled.exempt).any()
     assert 0.05 < pooled.exempt_offer.astype(bool).mean() <= 0.25 + 0.05
+
+
+def test_with_share_zero_managed_gives_the_same_results_as_no_exemption():
+    """Share 0 (talks and offers): nobody can be exempt, so the managed run is the run without
+    exemption, number for number (the same seeds)."""
+    small = {"scale": 0.01, "years": 1.0, "capacity.unlimited": True, "exemption.share": 0.0}
+    runs = [sim.run(sim.load_params(overrides=small | {"exemption.policy": policy}), replications=1, seed=5,
+                    workers=1).kpis for policy in ("managed", "none")]
+    pd.testing.assert_frame_equal(runs[0], runs[1])

@@ -119,7 +119,9 @@ class Model:
         self._pools = self.exemptions.pools()  # (pool, citizen flag), the municipalities' first
         if self.exemptions.managed:
             self.exemptions.bind(self._missed_at_month_six)
-        self._reassess = self.exemptions.managed and sc.exemption.reassess_at_talks
+        # reviews only where someone can be exempt (a review uses a contact draw: with share 0 the
+        # managed run stays identical to the others)
+        self._reassess = self.exemptions.managed and sc.exemption.reassess_at_talks and self.exemptions.may_exempt()
         self.default_provider = sc.capacity.default_provider
         eff = sc.effects
         self.talk_days = eff.talk_weeks * 7.0
