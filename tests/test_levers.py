@@ -38,10 +38,10 @@ def test_pool_share_never_exceeds_the_cap(cap, ops):
     assert pool.max_share <= cap + 1e-9
 
 
-ONE_POOL = {"municipality": "Aarhus", "scale": 0.2, "years": 1.0, "capacity.unlimited": True}
-"""One municipality's pool of a size like the national sample's: spread over 98 pools, a national run
-at scale 0.01 gives pools of a handful of members, where the cap's integer floor (no exemption
-until 4 members) keeps the share near 0.12, not 0.25."""
+ONE_POOL = {"municipality": "Aarhus", "scale": 0.01, "years": 1.0, "capacity.unlimited": True}
+"""The national sample of scale 0.01, all in one municipality and so in one pool: spread over 98
+pools, the same sample gives pools of a handful of members, where the cap's integer floor (no
+exemption until 4 members) keeps the share near 0.12, not 0.25."""
 
 
 def test_the_cap_holds_over_a_run_and_exemptions_are_lifted_to_keep_it():

@@ -70,7 +70,7 @@ def test_overrides_parse_cli_strings_and_extends_merges():
                         overrides={"exemption.share": "0.1", "capacity.unlimited": "true"})
     assert p.scenario.exemption.share == 0.1 and p.scenario.capacity.unlimited is True
     assert [rs.name for _, rs in p.timeline()] == ["pre_reform", "reform_2026_feb", "reform_2026", "reform_2027"]
-    assert [d for d, _ in p.timeline()] == [0, 181, 365]
+    assert [d for d, _ in p.timeline()] == [0, 31, 181, 365]  # from 1 Jan 2026: 1 Feb, 1 Jul, 1 Jan 2027
     assert p.scenario.groups["dagpenge"].stock == sim.load_params().scenario.groups["dagpenge"].stock  # inherited
 
 
