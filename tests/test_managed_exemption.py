@@ -32,9 +32,9 @@ LAW = rule_set("reform_2027")
 POOL_GROUPS = ("dagpenge", "jobparat")
 # one municipality's pool of a useful size (as tests/test_levers.py ONE_POOL); judgement 0: whom the
 # municipality exempts is no better than chance, so only the control rule keeps the minimums
-MANAGED_RUN = {"municipality": "Aarhus", "scale": 0.2, "years": 1.0, "capacity.unlimited": True,
+MANAGED_RUN = {"municipality": "Aarhus", "scale": 0.02, "years": 1.0, "capacity.unlimited": True,
                "exemption.share": 0.25, "exemption.judgement": 0.0}
-REPS, SEED = 4, 3
+REPS, SEED = 6, 3
 
 
 def minimum(group: str, what: str) -> float:
@@ -83,10 +83,10 @@ def test_managed_policy_meets_the_minimums_at_month_six(coverage, group, kpi, wh
 
 
 def test_random_quarter_is_not_shown_to_meet_the_talk_minimum(coverage):
-    """Measured (4 replications, seed 3, Aarhus at scale 0.2, one year, unlimited capacity): random
-    25 % gives talk coverage at month 6 of 0.749 (95 % CI 0.739-0.759) for dagpenge and 0.749
-    (0.729-0.768) for jobparat: at the minimum, not above it, so the interval's lower end is
-    below 0.75. The managed policy's coverage is higher in every replication (same seeds)."""
+    """Measured (6 replications, seed 3, a scale-0.02 sample in Aarhus, one year, unlimited
+    capacity): random 25 % gives talk coverage at month 6 of 0.752 (95 % CI 0.738-0.767) for
+    dagpenge and 0.760 (0.733-0.786) for jobparat: at the minimum, not above it, so the interval's
+    lower end is below 0.75 (managed: 0.819 [0.802, 0.836] and 0.842 [0.822, 0.861]). The managed policy's coverage is higher in every replication (same seeds)."""
     for group in POOL_GROUPS:
         low, _ = ci95(_values(coverage["random"], "talk_coverage_6m", group))
         assert low < minimum(group, "talks"), group  # random cannot be shown to meet the minimum
