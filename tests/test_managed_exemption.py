@@ -86,7 +86,8 @@ def test_random_quarter_is_not_shown_to_meet_the_talk_minimum(coverage):
     """Measured (6 replications, seed 3, a scale-0.02 sample in Aarhus, one year, unlimited
     capacity): random 25 % gives talk coverage at month 6 of 0.752 (95 % CI 0.738-0.767) for
     dagpenge and 0.760 (0.733-0.786) for jobparat: at the minimum, not above it, so the interval's
-    lower end is below 0.75 (managed: 0.819 [0.802, 0.836] and 0.842 [0.822, 0.861]). The managed policy's coverage is higher in every replication (same seeds)."""
+    lower end is below 0.75 (managed: 0.819 [0.802, 0.836] and 0.842 [0.822, 0.861]).
+    The managed policy's coverage is higher in every replication (same seeds)."""
     for group in POOL_GROUPS:
         low, _ = ci95(_values(coverage["random"], "talk_coverage_6m", group))
         assert low < minimum(group, "talks"), group  # random cannot be shown to meet the minimum
