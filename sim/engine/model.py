@@ -80,11 +80,12 @@ def without_gc_pauses() -> Iterator[None]:
             gc.enable()
 
 
-# About 365 lines, over the house's ~300: the SimPy processes share the environment, the ledgers and
+# About 415 lines, over the house's ~300: the SimPy processes share the environment, the ledgers and
 # the recorder, and the per-event methods stay methods so the hot path has no extra call layers (the
 # hand-over wake-up, _hand_over, is one of them: it runs inside a citizen's process loop). The merges of
-# the programmes (closed programmes), the places (tallies by municipality) and the clarification clock
-# added about 35 lines; the performance issue (14) is the place to move the per-place tallying out.
+# the programmes (closed programmes), the places (tallies by municipality), the clarification clock and
+# the managed exemption (reviews at talks, the month-6 measure) added about 85 lines; the performance
+# issue (14) is the place to move the per-place tallying and the exemption reviews out.
 class Model:
     """One replication of a scenario."""
 
