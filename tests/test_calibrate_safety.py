@@ -120,7 +120,11 @@ def test_ctrl_c_in_a_real_calibration_leaves_the_old_file(old_file):
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == 130 and err.strip() == "interrupted", err
+    # 130, or death by SIGINT after the report: a shell shows both as status 130. The one line
+    # "interrupted" rules out an unhandled KeyboardInterrupt (which prints a traceback). CI once saw
+    # -2 after "interrupted" (not reproduced in about 130 local tries; SIGINT is now ignored once
+    # the interruption is reported, see sim.cli.main.entry).
+    assert proc.returncode in (130, -signal.SIGINT) and err.strip() == "interrupted", err
     assert old_file.read_bytes() == before and leftovers(old_file.parent) == []
 
 

@@ -1,1 +1,1 @@
-"""The `caseload` command: argument parsing and printing only (entry point: sim.cli.main:main)."""
+"""The `caseload` command: argument parsing and printing only (entry point: sim.cli.main:entry)."""

@@ -1,7 +1,5 @@
 """``python -m sim.cli``: the same as the ``caseload`` command."""
 
-import sys
+from sim.cli.main import entry
 
-from sim.cli.main import main
-
-sys.exit(main())
+entry()
