@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+
 import pandas as pd
 import pytest
 
@@ -9,6 +11,19 @@ import sim
 from sim.engine.model import Model
 
 GROUPS = list(sim.load_params().scenario.groups)  # the five target groups and the programmes (ressourceforløb etc.)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def ctrl_c_as_in_a_terminal():
+    """Ctrl-C behaves as in a terminal, however the test runner was started.
+
+    A runner started in the background by a non-interactive shell inherits SIGINT *ignored*, and so
+    would every process a test starts: the Ctrl-C tests would then test nothing (the child never
+    sees the signal). Python's own handler here also gives the children the default disposition,
+    since exec resets a caught signal to its default (an ignored one stays ignored)."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
 
 
 def no_effects() -> dict[str, object]:
