@@ -16,6 +16,8 @@ from sim.experiment import bench
 
 REQUIRED = ["model_over_floor", "spells_per_s", "events_per_s", "peak_rss_mb", "scaling_exponent",
             "parallel_efficiency"]
+NEW = ["national_year_s", "events_per_spell", "mm10_customers_per_s", "spells_per_s_over_mm10",
+       "national_year_peak_rss_mb"]
 
 
 @pytest.mark.parametrize("processes, timeouts, initial", [(1, 0, None), (1, 5, None), (7, 7, 3), (7, 23, 1),
@@ -37,10 +39,10 @@ def test_scaling_exponent_of_a_power_law():
 
 def test_bench_json_has_all_keys_and_finite_numbers(capsys):
     rc = main(["bench", "--json", "--scale", "0.002", "--years", "0.25", "--sweep-replications", "2",
-               "--sweep-scale", "0.001"])
+               "--sweep-scale", "0.001", "--mm10-customers", "2000"])
     assert rc == 0
     r = json.loads(capsys.readouterr().out)
-    for key in REQUIRED:
+    for key in REQUIRED + NEW:
         assert isinstance(r[key], float) and math.isfinite(r[key]), key
     # Positive by construction (walls, counts and RSS are positive); the scaling exponent is a slope of
     # timings and may have either sign at a toy scale, so it is only required to be finite.
@@ -53,15 +55,51 @@ def test_bench_json_has_all_keys_and_finite_numbers(capsys):
     assert r["sweep"]["replications"] == 2 and r["sweep"]["workers"] >= 1
     for key in ["platform", "cpu_count", "python", "simpy"]:
         assert r["machine"][key]
-    assert set(r["targets"]) == {"model_over_floor", "peak_rss_mb", "scaling_exponent", "parallel_efficiency"}
-    assert all(isinstance(t["met"], bool) for k, t in r["targets"].items() if k != "peak_rss_mb")
+    assert set(r["targets"]) == {"model_over_floor", "peak_rss_mb", "scaling_exponent", "parallel_efficiency",
+                                 "national_year_s", "spells_per_s_over_mm10", "national_year_peak_rss_mb"}
+    judged_elsewhere = {"peak_rss_mb", "national_year_peak_rss_mb"}
+    assert all(isinstance(t["met"], bool) for k, t in r["targets"].items() if k not in judged_elsewhere)
     assert r["targets"]["peak_rss_mb"]["met"] is None  # judged only at scale 1, 4 years
+    assert r["targets"]["national_year_peak_rss_mb"]["met"] is None  # judged only when the bench runs one year
     assert any("caseload bench --scale 1 --years 4" in n for n in r["notes"])
+
+
+def test_bench_json_new_keys(capsys):
+    """The new keys: positive, and each the hand formula of the JSON's own measurements."""
+    rc = main(["bench", "--json", "--scale", "0.002", "--years", "1", "--sweep-replications", "1",
+               "--sweep-scale", "0.001", "--mm10-customers", "2000"])
+    assert rc == 0
+    r = json.loads(capsys.readouterr().out)
+    for key in NEW:
+        assert isinstance(r[key], float) and math.isfinite(r[key]) and r[key] > 0, key
+    m, mm = r["model"], r["mm10"]
+    assert r["events_per_spell"] == pytest.approx((m["processes"] + m["timeouts"]) / m["spells"])
+    assert mm["served"] == 2000 and mm["servers"] == 10 and mm["rho"] == pytest.approx(0.9)
+    assert r["mm10_customers_per_s"] == pytest.approx(mm["served"] / mm["wall_s"])
+    assert r["spells_per_s_over_mm10"] == pytest.approx(r["spells_per_s"] / r["mm10_customers_per_s"])
+    # wall at the bench scale carried to scale 1 with the fitted exponent, per simulated year
+    assert r["national_year_s"] == pytest.approx(m["wall_s"] * (1 / 0.002) ** r["scaling_exponent"] / 1.0)
+    # RSS = a + b x scale through the three scaling points, by the normal equations, at scale 1
+    pts = r["scaling"]["points"]
+    xs, ys = [p["scale"] for p in pts], [p["peak_rss_mb"] for p in pts]
+    mx, my = sum(xs) / 3, sum(ys) / 3
+    b = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+    assert r["national_year_peak_rss_mb"] == pytest.approx(my - b * mx + b * 1.0)
+    t = r["targets"]
+    assert t["national_year_s"]["met"] == (r["national_year_s"] <= 20.0)
+    assert t["spells_per_s_over_mm10"]["met"] == (r["spells_per_s_over_mm10"] >= 0.5)
+    assert t["national_year_peak_rss_mb"]["met"] == (r["national_year_peak_rss_mb"] <= 600.0)  # one year: judged
+    assert "0.002" in t["national_year_s"]["target"]
+    assert any("national_year_s is extrapolated" in n and "0.002" in n for n in r["notes"])
+    assert any("national_year_peak_rss_mb is extrapolated" in n for n in r["notes"])
 
 
 def test_bench_table_mentions_the_memory_run(capsys):
     r = {"scale": 0.25, "years": 1.0, "model_over_floor": 1.5, "spells_per_s": 1e4, "events_per_s": 5e4,
          "peak_rss_mb": 300.0, "scaling_exponent": 1.0, "parallel_efficiency": 0.9,
+         "national_year_s": 4.0, "events_per_spell": 1.4, "mm10_customers_per_s": 5e4,
+         "spells_per_s_over_mm10": 0.2, "national_year_peak_rss_mb": 700.0,
+         "mm10": {"served": 1000, "rho": 0.9, "wall_s": 0.02, "mean_wait": 0.67},
          "model": {"wall_s": 1.0, "spells": 10, "processes": 5, "timeouts": 9, "rss_baseline_mb": 100.0},
          "floor": {"wall_s": 0.5, "processes": 5, "timeouts": 9},
          "scaling": {"points": [{"scale": 0.25, "wall_s": 1.0, "peak_rss_mb": 300.0}]},
@@ -74,3 +112,5 @@ def test_bench_table_mentions_the_memory_run(capsys):
     text = bench.format_bench(r)
     assert "caseload bench --scale 1 --years 4" in text
     assert "n/a" in text  # memory target not judged below scale 1 / 4 years
+    assert "national year (s, extrapolated)" in text and "M/M/10" in text
+    assert "NOT met" in text  # 0.2 < 0.5 and 700 MB > 600 MB
