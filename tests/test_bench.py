@@ -94,6 +94,23 @@ def test_bench_json_new_keys(capsys):
     assert any("national_year_peak_rss_mb is extrapolated" in n for n in r["notes"])
 
 
+def test_national_year_at_scale_1_uses_the_measured_peak():
+    model = {"wall_s": 60.0, "peak_rss_mb": 1090.0}
+    scaling = {"scaling_exponent": 1.05, "points": [{"scale": 0.25, "peak_rss_mb": 400.0},
+                                                    {"scale": 0.5, "peak_rss_mb": 600.0},
+                                                    {"scale": 1.0, "peak_rss_mb": 1090.0}]}
+    n = bench.national_year(1.0, 2.0, model, scaling)
+    assert n["peak_rss_mb"] == 1090.0 and "measured directly" in n["peak_rss_basis"]
+    assert n["seconds"] == pytest.approx(30.0)  # nothing to extrapolate: 60 s over 2 years
+    below = bench.national_year(0.25, 1.0, {"wall_s": 5.0, "peak_rss_mb": 400.0},
+                                {"scaling_exponent": 1.0, "points": [{"scale": 0.0625, "peak_rss_mb": 250.0},
+                                                                     {"scale": 0.125, "peak_rss_mb": 300.0},
+                                                                     {"scale": 0.25, "peak_rss_mb": 400.0}]})
+    # the three points lie on RSS = 200 + 800 x scale: 1000 MB at scale 1
+    assert below["peak_rss_mb"] == pytest.approx(1000.0) and "extrapolated" in below["peak_rss_basis"]
+    assert below["seconds"] == pytest.approx(20.0)  # 5 s x 4^1
+
+
 def test_bench_table_mentions_the_memory_run(capsys):
     r = {"scale": 0.25, "years": 1.0, "model_over_floor": 1.5, "spells_per_s": 1e4, "events_per_s": 5e4,
          "peak_rss_mb": 300.0, "scaling_exponent": 1.0, "parallel_efficiency": 0.9,
