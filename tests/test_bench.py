@@ -74,8 +74,12 @@ def test_bench_json_new_keys(capsys):
         assert isinstance(r[key], float) and math.isfinite(r[key]) and r[key] > 0, key
     m, mm = r["model"], r["mm10"]
     assert r["events_per_spell"] == pytest.approx((m["processes"] + m["timeouts"]) / m["spells"])
+    parts = r["events_per_spell_parts"]
+    assert parts["processes"] + parts["timeouts"] == pytest.approx(r["events_per_spell"])
+    assert parts["wakes"] == pytest.approx(m["wakes"] / m["spells"])
     assert mm["served"] == 2000 and mm["servers"] == 10 and mm["rho"] == pytest.approx(0.9)
-    assert r["mm10_customers_per_s"] == pytest.approx(mm["served"] / mm["wall_s"])
+    assert r["mm10_customers_per_s"] == pytest.approx(sum(2000 / w for w in mm["wall_s_runs"]) / 2)
+    assert len(mm["customers_per_s_runs"]) == 2 and mm["spread"] >= 0
     assert r["spells_per_s_over_mm10"] == pytest.approx(r["spells_per_s"] / r["mm10_customers_per_s"])
     # wall at the bench scale carried to scale 1 with the fitted exponent, per simulated year
     assert r["national_year_s"] == pytest.approx(m["wall_s"] * (1 / 0.002) ** r["scaling_exponent"] / 1.0)
@@ -116,7 +120,9 @@ def test_bench_table_mentions_the_memory_run(capsys):
          "peak_rss_mb": 300.0, "scaling_exponent": 1.0, "parallel_efficiency": 0.9,
          "national_year_s": 4.0, "events_per_spell": 1.4, "mm10_customers_per_s": 5e4,
          "spells_per_s_over_mm10": 0.2, "national_year_peak_rss_mb": 700.0,
-         "mm10": {"served": 1000, "rho": 0.9, "wall_s": 0.02, "mean_wait": 0.67},
+         "events_per_spell_parts": {"processes": 0.5, "timeouts": 0.9, "wakes": 0.8},
+         "mm10": {"served": 1000, "rho": 0.9, "wall_s": 0.02, "mean_wait": 0.67, "wall_s_runs": [0.02, 0.03],
+                  "spread": 0.4},
          "model": {"wall_s": 1.0, "spells": 10, "processes": 5, "timeouts": 9, "rss_baseline_mb": 100.0},
          "floor": {"wall_s": 0.5, "processes": 5, "timeouts": 9},
          "scaling": {"points": [{"scale": 0.25, "wall_s": 1.0, "peak_rss_mb": 300.0}]},

@@ -10,13 +10,14 @@ Five measurements, each answering one question:
 (d) sweep throughput: replications per second with 1 worker and with all cores, and the parallel efficiency;
 (e) the anchor: a bare SimPy M/M/10 queue at utilisation 0.9 (sim.experiment.mm_queue), customers served per
     wall second, so that `spells_per_s_over_mm10` compares the model with a textbook SimPy program timed on the
-    same machine in the same run.
+    same machine in the same run. It runs twice, just before and just after (a), and the spread of the two
+    rates shows how much the machine's load drifted while the model was timed.
 
 From these it derives the national replication-year (sim.experiment.extrapolation): `national_year_s`, the
 model's wall at the bench scale carried to scale 1 with the fitted exponent and divided by the simulated
 years, and `national_year_peak_rss_mb`, the scaling points' peak RSS fitted linearly in scale and evaluated
-at scale 1. Both are extrapolations, not measurements: a national run takes over a minute and about a
-gigabyte, more than the rest of the bench together.
+at scale 1 (below scale 1 both are extrapolations, not measurements: a national run takes over a minute and
+about a gigabyte, more than the rest of the bench together; at scale 1 the peak RSS is the measured one).
 
 Every single-replication measurement runs in a fresh 'spawn' child process, so a peak RSS (a high-water
 mark that never goes down) belongs to that measurement alone and no measurement warms caches for the next.
@@ -167,6 +168,19 @@ def measure_anchor(customers: int = MM10_CUSTOMERS) -> dict[str, Any]:
     return in_child(mm_queue, customers, MM10_SERVERS, MM10_RHO, 1, 0)
 
 
+def bracket(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """The anchor as run just before and just after the model: the mean rate, and both runs.
+
+    Why twice: the ratio to the model is only fair if the machine was equally busy for both; two anchor
+    runs around the model's measurement show how much the machine drifted meanwhile (`spread`, the
+    difference over the mean), which is the noise to read the ratio with.
+    """
+    rates = [before["customers_per_s"], after["customers_per_s"]]
+    mean = sum(rates) / 2
+    return {**after, "customers_per_s": mean, "customers_per_s_runs": rates,
+            "spread": abs(rates[1] - rates[0]) / mean, "wall_s_runs": [before["wall_s"], after["wall_s"]]}
+
+
 def national_year(scale: float, years: float, model: dict[str, Any], scaling: dict[str, Any]) -> dict[str, Any]:
     """The national replication-year derived from (a) and (c), with the basis of each number stated.
 
@@ -295,8 +309,13 @@ def run_bench(scale: float = 0.25, years: float = 1.0, sweep_replications: int =
     say = progress or (lambda _text: None)
     t_start = time.perf_counter()
     info = machine_info()
+    say(f"(e) anchor before the model: SimPy M/M/{MM10_SERVERS} at utilisation {MM10_RHO:g}, "
+        f"{mm10_customers:,} customers")
+    anchor_before = measure_anchor(mm10_customers)
     say(f"(a) model at scale {scale:g}, {years:g} years")
     model = measure_model(scale, years)
+    say("(e) anchor after the model")
+    anchor = bracket(anchor_before, measure_anchor(mm10_customers))
     say(f"(b) SimPy floor: {model['processes']:,} processes, {model['timeouts']:,} timeouts")
     floor = measure_floor(model["processes"], model["timeouts"], model.get("initial"))
     say("(c) scaling at " + ", ".join(f"{scale * f:g}" for f in SCALE_FACTORS))
@@ -304,8 +323,6 @@ def run_bench(scale: float = 0.25, years: float = 1.0, sweep_replications: int =
     sweep_s = sweep_scale if sweep_scale is not None else scale / 4
     say(f"(d) sweep: {sweep_replications} replications at scale {sweep_s:g}, 1 worker vs all")
     sweep = measure_sweep(sweep_s, years, sweep_replications)
-    say(f"(e) anchor: SimPy M/M/{MM10_SERVERS} at utilisation {MM10_RHO:g}, {mm10_customers:,} customers")
-    anchor = measure_anchor(mm10_customers)
     info["loadavg_end"] = _loadavg()
     national = national_year(scale, years, model, scaling)
     events = model["processes"] + model["timeouts"]
@@ -322,6 +339,8 @@ def run_bench(scale: float = 0.25, years: float = 1.0, sweep_replications: int =
         "mm10_customers_per_s": anchor["customers_per_s"],
         "spells_per_s_over_mm10": model["spells_per_s"] / anchor["customers_per_s"],
         "national_year_peak_rss_mb": national["peak_rss_mb"],
+        "events_per_spell_parts": {k: model[k] / model["spells"] if model["spells"] else float("nan")
+                                   for k in ("processes", "timeouts", "wakes")},
         "model": model, "floor": floor, "scaling": scaling, "sweep": sweep, "mm10": anchor,
         "national_year": national, "machine": info,
     }
@@ -335,9 +354,11 @@ def run_bench(scale: float = 0.25, years: float = 1.0, sweep_replications: int =
         f"national_year_peak_rss_mb is {national['peak_rss_basis']}; "
         "its target (one year) is judged only when the bench simulates one year.",
         "events_per_spell = (SimPy processes + timeouts) / spells, the events counted in events_per_s; the "
-        "model's wake-ups (model.wakes) follow a timeout or happen without a SimPy event and are not added.",
+        "model's wake-ups (events_per_spell_parts.wakes) mostly follow one of those timeouts and are not added "
+        "(adding them gives the larger per-spell figure quoted in issue 14).",
         f"mm10_customers_per_s: a bare SimPy M/M/{MM10_SERVERS} queue (simpy.Resource, Poisson arrivals, "
-        f"exponential service, utilisation {MM10_RHO:g}) timed in a fresh child in this run.",
+        f"exponential service, utilisation {MM10_RHO:g}) timed in a fresh child just before and just after the "
+        "model's measurement (a); the mean of the two rates, their spread shows the machine's drift.",
     ]
     result["bench_wall_s"] = time.perf_counter() - t_start
     return result
@@ -376,11 +397,13 @@ def format_bench(r: dict[str, Any]) -> str:
         "",
         f"model: {m['wall_s']:.2f} s, {m['spells']:,} spells, {m['processes']:,} processes, "
         f"{m['timeouts']:,} timeouts, RSS baseline {m['rss_baseline_mb']:.0f} MB",
+        "per spell: " + ", ".join(f"{v:.2f} {k}" for k, v in r["events_per_spell_parts"].items()),
         f"floor: {f['wall_s']:.2f} s for the same {f['processes']:,} processes and {f['timeouts']:,} timeouts",
         "scaling: " + "; ".join(f"scale {p['scale']:g}: {p['wall_s']:.2f} s, {p['peak_rss_mb']:.0f} MB"
                                 for p in r["scaling"]["points"]),
-        f"M/M/10 anchor: {mm['served']:,} customers at utilisation {mm['rho']:g} in {mm['wall_s']:.2f} s "
-        f"(mean wait in queue {mm['mean_wait']:.3f} service times)",
+        f"M/M/10 anchor: {mm['served']:,} customers at utilisation {mm['rho']:g}, before and after the model: "
+        + " and ".join(f"{w:.2f} s" for w in mm["wall_s_runs"])
+        + f" (spread {mm['spread']:.0%}; mean wait in queue {mm['mean_wait']:.3f} service times)",
         f"sweep: {sw['replications']} replications at scale {sw['scale']:g}: 1 worker {sw['wall_1_s']:.2f} s "
         f"({sw['reps_per_s_1']:.2f}/s), {sw['workers']} workers {sw['wall_n_s']:.2f} s ({sw['reps_per_s_n']:.2f}/s)",
         "",
