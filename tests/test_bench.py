@@ -137,3 +137,13 @@ def test_bench_table_mentions_the_memory_run(capsys):
     assert "n/a" in text  # memory target not judged below scale 1 / 4 years
     assert "national year (s, extrapolated)" in text and "M/M/10" in text
     assert "NOT met" in text  # 0.2 < 0.5 and 700 MB > 600 MB
+
+
+def test_anchor_bracket_is_the_mean_rate_and_its_spread():
+    before = {"customers_per_s": 40_000.0, "wall_s": 5.0}
+    after = {"customers_per_s": 60_000.0, "wall_s": 10 / 3, "served": 200_000}
+    b = bench.bracket(before, after)
+    assert b["customers_per_s"] == pytest.approx(50_000.0)
+    assert b["spread"] == pytest.approx(0.4)  # 20,000 / 50,000
+    assert b["customers_per_s_runs"] == [40_000.0, 60_000.0] and b["wall_s_runs"] == [5.0, 10 / 3]
+    assert b["served"] == 200_000
