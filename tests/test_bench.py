@@ -147,3 +147,9 @@ def test_anchor_bracket_is_the_mean_rate_and_its_spread():
     assert b["spread"] == pytest.approx(0.4)  # 20,000 / 50,000
     assert b["customers_per_s_runs"] == [40_000.0, 60_000.0] and b["wall_s_runs"] == [5.0, 10 / 3]
     assert b["served"] == 200_000
+
+
+def test_bad_anchor_size_is_refused_before_measuring(capsys):
+    assert main(["bench", "--mm10-customers", "5"]) == 2
+    err = capsys.readouterr().err
+    assert "--mm10-customers = 5" in err and "1,000 to 10,000,000" in err
