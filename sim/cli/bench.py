@@ -7,6 +7,7 @@ import sys
 
 from sim.cli.options import check_scenario, examples
 from sim.experiment import bench
+from sim.experiment.mm_queue import MM10_CUSTOMERS
 from sim.inputs.errors import ParamError
 
 
@@ -15,6 +16,8 @@ def _check_sizes(args: argparse.Namespace) -> None:
     (a bad one would otherwise fail inside a child process)."""
     if not 1 <= args.sweep_replications <= 1000:
         raise ParamError("--sweep-replications", args.sweep_replications, "a whole number from 1 to 1000")
+    if not 1_000 <= args.mm10_customers <= 10_000_000:
+        raise ParamError("--mm10-customers", args.mm10_customers, "a whole number from 1,000 to 10,000,000")
     sweep_scale = args.sweep_scale if args.sweep_scale is not None else args.scale / 4
     for field, scale in (("--scale", args.scale), ("--sweep-scale", sweep_scale)):
         try:
@@ -32,7 +35,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         print(f"bench: {text}", file=sys.stderr, flush=True)
 
     result = bench.run_bench(scale=args.scale, years=args.years, sweep_replications=args.sweep_replications,
-                             sweep_scale=args.sweep_scale, progress=say)
+                             sweep_scale=args.sweep_scale, progress=say,
+                             mm10_customers=args.mm10_customers)
     print(bench.to_json(result) if args.json else bench.format_bench(result))
     return 0
 
@@ -46,4 +50,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--scale", type=float, default=0.25, help="population scale (default 0.25; 1 = Denmark)")
     b.add_argument("--sweep-replications", type=int, default=4, help=argparse.SUPPRESS)
     b.add_argument("--sweep-scale", type=float, default=None, help=argparse.SUPPRESS)
+    b.add_argument("--mm10-customers", type=int, default=MM10_CUSTOMERS, help=argparse.SUPPRESS)
     b.set_defaults(func=cmd_bench)
