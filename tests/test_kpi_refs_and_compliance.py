@@ -54,7 +54,7 @@ def test_parse_kpi_ref_names_the_field_and_takes_none():
         parse_kpi_ref("bad ref", field="staffing.target")
     assert err.value.field == "staffing.target" and err.value.value == "bad ref"
     with pytest.raises(ParamError):
-        parse_kpi_ref(None)  # type: ignore[arg-type]
+        parse_kpi_ref(None)
 
 
 def test_pattern_embeds_in_a_larger_grammar():

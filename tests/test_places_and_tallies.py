@@ -139,15 +139,15 @@ def _places(n: int) -> Places:
 def test_job_multiplier_is_the_mean_one_lognormal_of_the_given_z():
     """z = (0, 1, −2), σ = 0.1: exp(σz − σ²/2) = exp(−0.005), exp(0.095), exp(−0.205), i.e.
     0.99501248, 1.09965886, 0.81464732 (values of exp typed in from a table)."""
-    d = PlaceDraws(_places(3), _GivenZ([0.0, 1.0, -2.0]), job_chance_sd=0.1)  # type: ignore[arg-type]
+    d = PlaceDraws(_places(3), _GivenZ([0.0, 1.0, -2.0]), job_chance_sd=0.1)
     assert d.job_mult is not None
     assert d.job_mult == pytest.approx([0.99501248, 1.09965886, 0.81464732], abs=1e-8)
-    d = PlaceDraws(_places(2), _GivenZ([1.5, -1.0]), job_chance_sd=0.5)  # type: ignore[arg-type]
+    d = PlaceDraws(_places(2), _GivenZ([1.5, -1.0]), job_chance_sd=0.5)
     assert d.job_mult == pytest.approx([math.exp(0.625), math.exp(-0.625)], rel=1e-12)
 
 
 def test_no_multiplier_without_spread():
-    assert PlaceDraws(_places(3), _GivenZ([0.0, 1.0, -2.0]), job_chance_sd=0.0).job_mult is None  # type: ignore[arg-type]
+    assert PlaceDraws(_places(3), _GivenZ([0.0, 1.0, -2.0]), job_chance_sd=0.0).job_mult is None
 
 
 @pytest.mark.parametrize("sd", [0.10, 0.5])
@@ -164,7 +164,7 @@ def test_job_multipliers_have_mean_one(sd: float):
 
 
 def test_label_multiplies_frailty_by_the_place_multiplier():
-    d = PlaceDraws(_places(3), _GivenZ([0.0, 1.0, -2.0]), job_chance_sd=0.1)  # type: ignore[arg-type]
+    d = PlaceDraws(_places(3), _GivenZ([0.0, 1.0, -2.0]), job_chance_sd=0.1)
     out = d.label({"frailty": np.array([2.0, 2.0, 2.0, 2.0])}, "jobparat", "arrivals", 4)
     assert d.job_mult is not None
     assert out["frailty"] == pytest.approx(2.0 * d.job_mult[out["place"]], rel=1e-12)
