@@ -98,12 +98,6 @@ def item_hours(rec: Recorder, plan: WorkPlan) -> dict[str, np.ndarray]:
     return out
 
 
-def period_days(rec: Recorder) -> list[float]:
-    """Days of the run under each rule period."""
-    edges = [0.0, *rec.switch_days, float("inf")]
-    return [max(0.0, min(edges[k + 1], rec.horizon_days) - max(edges[k], 0.0)) for k in range(rec.n_periods)]
-
-
 def national_share(scenario) -> float:
     """The run's share of Denmark (see Overhead.national_share); the scale where the scenario has no block."""
     oh = getattr(scenario, "overhead", None)
