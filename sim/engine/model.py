@@ -24,10 +24,10 @@ what contacts cost and do (contacts), the exit clocks (exits, hazard), the rules
 from __future__ import annotations
 
 import gc
-import heapq
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
+from heapq import heappop
 
 import simpy
 
@@ -267,14 +267,17 @@ class Model:
             self._start_spell(c, g, spell_start, external=external, initial=initial)
         horizon = self.horizon
         switches = bool(self.switch_days)
+        next_switch = self.next_switch  # bound once per process: read at every wake-up
+        timeout = env.timeout
         while True:
             now = env.now
             booking = c.booking
             wake = booking[0] if booking is not None else INF
-            exit_day = c.work_exit if c.work_exit < c.fixed_exit else c.fixed_exit
+            work_exit, fixed_exit = c.work_exit, c.fixed_exit
+            exit_day = work_exit if work_exit < fixed_exit else fixed_exit
             if exit_day < wake:
                 wake = exit_day
-            switch = self.next_switch(now) if switches else INF
+            switch = next_switch(now) if switches else INF
             if switch < wake:
                 wake = switch
             handover = c.handover[0] if c.handover is not None else INF
@@ -285,7 +288,7 @@ class Model:
             if wake > now:
                 self.n_timeouts += 1
                 try:
-                    yield env.timeout(wake - now)
+                    yield timeout(wake - now)
                 except simpy.Interrupt:
                     # the exemption was lifted: plan the rest of the spell with the full rules
                     self._replan(c)
@@ -390,7 +393,7 @@ class Model:
     # -- contacts and effects ---------------------------------------------------------------------
     def _do_contact(self, c: Citizen) -> None:
         now = self.env.now
-        target, _, kind, payload = heapq.heappop(c.plan)
+        target, _, kind, payload = heappop(c.plan)
         day, provider, hours, joint, channel = c.booking
         c.booking = None
         gc = self.gconst[c.g]
