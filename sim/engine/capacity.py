@@ -8,6 +8,8 @@ booked on its target (moved to a working day), which measures pure demand.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from sim.engine.workdays import WorkingCalendar
@@ -24,10 +26,13 @@ class Ledger:
             # several times cheaper than numpy scalar indexing in this hot path
             self.free = np.where(calendar.working, hours_per_day, 0.0).astype(float).tolist()
         self.n = calendar.n_days
+        self._next_working = calendar.next_working  # calendar.next_working_day, inlined in book (per booking)
 
     def book(self, target: float, hours: float) -> int:
         """Reserve `hours` on the first working day >= target with room; return that day."""
-        day = self.calendar.next_working_day(target)
+        day = math.ceil(target) if target > 0 else 0  # = self.calendar.next_working_day(target)
+        if day < self.n:
+            day = self._next_working[day]
         if self.unlimited or day >= self.n:
             return day
         free = self.free

@@ -84,7 +84,7 @@ class Citizen:
         col = self.col
         if col < FIRST_CONTACT:
             self.col = col + 1
-            return float(self.row[col])
+            return self.row.item(col)  # the same value as float(self.row[col]), without a numpy scalar
         if self.overflow is None:
             self.overflow = streams.citizen_overflow(int(self.key), EXIT_DRAWS)
         return float(self.overflow.random())
@@ -94,7 +94,7 @@ class Citizen:
         col = self.ccol
         if col < ROW_WIDTH:
             self.ccol = col + 1
-            return float(self.row[col])
+            return self.row.item(col)
         if self.contact_overflow is None:
             self.contact_overflow = streams.citizen_overflow(int(self.key), CONTACT_DRAWS)
         return float(self.contact_overflow.random())

@@ -24,10 +24,10 @@ what contacts cost and do (contacts), the exit clocks (exits, hazard), the rules
 from __future__ import annotations
 
 import gc
-import heapq
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
+from heapq import heappop
 
 import simpy
 
@@ -132,6 +132,7 @@ class Model:
         self.need_weight = eff.talk_effect_by_need
         self.offer_mix = OfferMix(sc, self.streams)
         self.gconst = group_constants(sc)
+        self._exhaustion = {g: grp.exhaustion for g, grp in sc.groups.items()}  # looked up per spell
         self.planning = sc.planning
         self.planner = Planner(sc.planning, {g: gc.on_request_rate for g, gc in self.gconst.items()}, self.streams)
         self._task = TaskCosts(sc, self.gconst, self.streams).task  # bound once: called per booking
@@ -266,14 +267,17 @@ class Model:
             self._start_spell(c, g, spell_start, external=external, initial=initial)
         horizon = self.horizon
         switches = bool(self.switch_days)
+        next_switch = self.next_switch  # bound once per process: read at every wake-up
+        timeout = env.timeout
         while True:
             now = env.now
             booking = c.booking
             wake = booking[0] if booking is not None else INF
-            exit_day = c.work_exit if c.work_exit < c.fixed_exit else c.fixed_exit
+            work_exit, fixed_exit = c.work_exit, c.fixed_exit
+            exit_day = work_exit if work_exit < fixed_exit else fixed_exit
             if exit_day < wake:
                 wake = exit_day
-            switch = self.next_switch(now) if switches else INF
+            switch = next_switch(now) if switches else INF
             if switch < wake:
                 wake = switch
             handover = c.handover[0] if c.handover is not None else INF
@@ -284,7 +288,7 @@ class Model:
             if wake > now:
                 self.n_timeouts += 1
                 try:
-                    yield env.timeout(wake - now)
+                    yield timeout(wake - now)
                 except simpy.Interrupt:
                     # the exemption was lifted: plan the rest of the spell with the full rules
                     self._replan(c)
@@ -304,7 +308,6 @@ class Model:
 
     def _start_spell(self, c: Citizen, g: str, spell_start: float, external: bool, initial: bool) -> None:
         gc = self.gconst[g]
-        grp = self.params.scenario.groups[g]
         moved_in = not initial and not external
         now = max(spell_start, 0.0)
         rules = self.rules_at(now)
@@ -321,38 +324,42 @@ class Model:
         c.clar_dues = []
         c.seq = 0
         c.booking = None
-        start_exit_clocks(c, gc.hazard, gc.short_absence_mult, grp.exhaustion, now, self.streams, moved_in=moved_in)
+        start_exit_clocks(c, gc.hazard, gc.short_absence_mult, self._exhaustion[g], now, self.streams,
+                          moved_in=moved_in)
         c.rules = rules
         trial = self.trials.assign(c, rules, now, initial)
         if trial is not None:
             arm, course_provider = trial
             self.recorder.on_trial_entry(gc.index, self.pidx[course_provider], arm, self.trials.price(course_provider))
             self.by_place.on_trial_entry(c.place, gc.index, self.pidx[course_provider], arm == FREE_CHOICE)
-        c.provider = provider_at(c, rules, now, self.default_provider)
+        c.provider = provider = provider_at(c, rules, now, self.default_provider)
         c.provider_since = now
         if initial:
-            self.recorder.on_start(gc.index, self.pidx[c.provider])
+            self.recorder.on_start(gc.index, self.pidx[provider])
         else:
-            self.recorder.on_entry(now, gc.index, self.pidx[c.provider], external)
+            self.recorder.on_entry(now, gc.index, self.pidx[provider], external)
         c.lifted = False
-        c.exempt, c.exempt_separate, c.pooled = self.exemptions.decide(int(c.key), g, spell_start, c.row, rules,
-                                                                       now, initial, c.place, c.fund)
-        c.exempt_offer = self.exemptions.decide_offers(int(c.key), g, spell_start, c.row, rules, now, c.place)
+        key = int(c.key)
+        exemptions = self.exemptions
+        c.exempt, c.exempt_separate, c.pooled = exemptions.decide(key, g, spell_start, c.row, rules,
+                                                                  now, initial, c.place, c.fund)
+        c.exempt_offer = exemptions.decide_offers(key, g, spell_start, c.row, rules, now, c.place)
         self.planner.plan(c, rules, now, assume_history=initial)
         self._book_next(c)
 
     # -- booking -------------------------------------------------------------------------------
     def _book_next(self, c: Citizen) -> None:
         """Book the first item of the plan in its provider's ledger."""
-        if not c.plan:
+        plan = c.plan
+        if not plan:
             c.booking = None
             return
-        target, _, kind, payload = c.plan[0]
+        target, _, kind, payload = plan[0]
         provider, hours, joint, channel = self._task(c, kind, payload)
         now = self.env.now
         ledger = self.ledgers[provider]
         day = ledger.book(max(target, now), hours)
-        if day > deadline(c, kind, payload) and target > now:
+        if target > now and day > deadline(c, kind, payload):  # deadline() only when it can matter
             # the target's first free day misses the deadline (a holiday week, a full diary):
             # take the earliest free day from today instead, if that is any earlier
             ledger.release(day, hours)
@@ -386,15 +393,16 @@ class Model:
     # -- contacts and effects ---------------------------------------------------------------------
     def _do_contact(self, c: Citizen) -> None:
         now = self.env.now
-        target, _, kind, payload = heapq.heappop(c.plan)
+        target, _, kind, payload = heappop(c.plan)
         day, provider, hours, joint, channel = c.booking
         c.booking = None
         gc = self.gconst[c.g]
         gi = gc.index
         rec = self.recorder
+        pi = self.pidx[provider]
         if kind == TALK or kind == ON_REQUEST:
-            rec.on_task(now, gi, self.pidx[provider], hours, W_TALKS)
-            self.by_place.on_task(c.place, gi, self.pidx[provider], hours)
+            rec.on_task(now, gi, pi, hours, W_TALKS)
+            self.by_place.on_task(c.place, gi, pi, hours)
             if joint is not None:
                 rec.on_task(now, gi, self.pidx[joint], hours, W_TALKS)
                 self.by_place.on_task(c.place, gi, self.pidx[joint], hours)
@@ -408,13 +416,13 @@ class Model:
                 self._replan(c)  # the review changed an exemption: plan the rest of the spell anew
                 return
         elif kind == OFFER:
-            rec.on_task(now, gi, self.pidx[provider], hours, W_OFFERS)
-            self.by_place.on_task(c.place, gi, self.pidx[provider], hours)
+            rec.on_task(now, gi, pi, hours, W_OFFERS)
+            self.by_place.on_task(c.place, gi, pi, hours)
             cost, oevo_cost = self.offer_mix.start(c, now, gc, payload)
-            rec.on_offer_cost(now, gi, self.pidx[provider], cost, oevo_cost)
+            rec.on_offer_cost(now, gi, pi, cost, oevo_cost)
         elif kind == CLARIF:
-            rec.on_task(now, gi, self.pidx[provider], hours, W_CLARIF)
-            self.by_place.on_task(c.place, gi, self.pidx[provider], hours)
+            rec.on_task(now, gi, pi, hours, W_CLARIF)
+            self.by_place.on_task(c.place, gi, pi, hours)
             cl, due = payload
             c.clar_days.append(now)
             c.clar_dues.append(due)  # scored at the spell's end, over the citizens still in it when due
@@ -482,16 +490,22 @@ class Model:
         self._cancel_booking(c)
         key = int(c.key)
         for keys, flag in self.exemptions.leave(key, c.place, c.fund):
-            self._revoke(keys, flag)
+            if keys:  # nothing to lift is the usual case
+                self._revoke(keys, flag)
         gi = self.gconst[c.g].index
         moves = dest in self.gidx
-        score_spell(self.recorder, c, gi, now, self.horizon, self.pidx, to_work=dest == WORK)
-        self._log_spell(c, now, dest)
-        self.recorder.on_provider_days(gi, self.pidx[c.provider], now - c.provider_since, end=now)
-        self.by_place.on_provider_days(c.place, gi, self.pidx[c.provider], now - c.provider_since)
-        count_touched_years(self.recorder, c, self.gidx[c.g], len(self.groups), now, self.horizon)
-        self.recorder.on_exit(now, gi, self.pidx[c.provider], c.spell_start, dest == WORK,
-                              external=not moves, case_start=c.case_start, new_entry=c.new_entry)
+        rec = self.recorder
+        to_work = dest == WORK
+        score_spell(rec, c, gi, now, self.horizon, self.pidx, to_work=to_work)
+        if self.spell_log is not None:
+            self._log_spell(c, now, dest)
+        pi = self.pidx[c.provider]
+        days = now - c.provider_since
+        rec.on_provider_days(gi, pi, days, end=now)
+        self.by_place.on_provider_days(c.place, gi, pi, days)
+        count_touched_years(rec, c, self.gidx[c.g], len(self.groups), now, self.horizon)
+        rec.on_exit(now, gi, pi, c.spell_start, to_work, external=not moves, case_start=c.case_start,
+                    new_entry=c.new_entry)
         if moves:
             self._start_spell(c, dest, now, external=False, initial=False)
         return moves

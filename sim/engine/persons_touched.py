@@ -24,8 +24,13 @@ def count_touched_years(rec: TouchSink, c: Citizen, gi: int, all_index: int, end
     start = max(c.spell_start, 0.0)
     last = max(start, min(end, horizon) - 1e-9)
     y0, y1 = int(start // YEAR_DAYS), int(last // YEAR_DAYS)
-    for key, index in ((c.g, gi), (ANY_GROUP, all_index)):
-        first = max(y0, c.touched.get(key, -1) + 1)
-        if first <= y1:
-            rec.on_touch(index, first, y1)
-            c.touched[key] = y1
+    touched = c.touched
+    # the group, then any group (unrolled: this runs at every spell's end)
+    first = max(y0, touched.get(c.g, -1) + 1)
+    if first <= y1:
+        rec.on_touch(gi, first, y1)
+        touched[c.g] = y1
+    first = max(y0, touched.get(ANY_GROUP, -1) + 1)
+    if first <= y1:
+        rec.on_touch(all_index, first, y1)
+        touched[ANY_GROUP] = y1

@@ -84,6 +84,11 @@ class Recorder:
         # persons touched per (calendar year of the run, group); the last row is "any group"
         self.n_years = int(np.ceil(self.horizon_days / 365.25))
         self._touched = [[0.0] * (g + 1) for _ in range(self.n_years)]
+        # the hot path's look-ups, bound once (the same lists as above, so the counts are shared)
+        self._last_week = self.n_weeks - 1
+        self._n_groups, self._n_providers = g, p
+        self._task_lists = {m: (self._trig[trig], self._booked[m]) for m, trig in _MEASURE_TRIGGER.items()}
+        self._week_ends = [*self.switch_days, float("inf")]
 
     # -- events --------------------------------------------------------------------------------
     def week(self, t: float) -> int:
@@ -91,7 +96,10 @@ class Recorder:
 
     def _cell(self, t: float, g: int, p: int) -> int:
         sw, sg, sp = self._stride
-        return self.week(t) * sw + g * sg + p * sp
+        w = int(t // 7.0)  # self.week(t), inlined: called for every event
+        if w > self._last_week:
+            w = self._last_week
+        return w * sw + g * sg + p * sp
 
     @property
     def weekly(self) -> np.ndarray:
@@ -107,7 +115,11 @@ class Recorder:
         return k
 
     def _trigger(self, kind: int, t: float, g: int, p: int, n: float = 1.0) -> None:
-        self._trig[kind][(self.period(t) * len(self.groups) + g) * len(self.providers) + p] += n
+        k = 0  # self.period(t), inlined: called for most events
+        for d in self.switch_days:
+            if t >= d:
+                k += 1
+        self._trig[kind][(k * self._n_groups + g) * self._n_providers + p] += n
 
     def on_start(self, g: int, p: int) -> None:
         self._c["start"][g] += 1
@@ -184,12 +196,23 @@ class Recorder:
         self._c["stock_days"][g] += self.horizon_days - max(spell_start, 0.0)
 
     def on_task(self, t: float, g: int, p: int, hours: float, measure: int) -> None:
-        i = self._cell(t, g, p)
-        self._weekly[i + measure] += 1
-        self._weekly[i + W_HOURS] += hours
+        # the hot path of every contact: _cell and _trigger inlined, the same additions in the same order
+        sw, sg, sp = self._stride
+        w = int(t // 7.0)
+        if w > self._last_week:
+            w = self._last_week
+        i = w * sw + g * sg + p * sp
+        weekly = self._weekly
+        weekly[i + measure] += 1
+        weekly[i + W_HOURS] += hours
         self._hours_gp[g][p] += hours
-        self._booked[measure][g][p] += hours
-        self._trigger(_MEASURE_TRIGGER[measure], t, g, p)
+        trig, booked = self._task_lists[measure]
+        booked[g][p] += hours
+        k = 0
+        for d in self.switch_days:
+            if t >= d:
+                k += 1
+        trig[(k * self._n_groups + g) * self._n_providers + p] += 1.0
         if measure == W_TALKS:
             self._talks_gp[g][p] += 1
         elif measure == W_OFFERS:
@@ -208,7 +231,7 @@ class Recorder:
             self._trigger(T_WEEK, 0.0, g, p, days / 7.0)
             return
         t0 = end - days
-        for d in [*self.switch_days, float("inf")]:
+        for d in self._week_ends:
             if t0 >= end:
                 break
             if t0 < d:

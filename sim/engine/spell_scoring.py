@@ -9,7 +9,7 @@ defined elsewhere (sim.metrics).
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from scipy.special import ndtri
 
@@ -18,7 +18,7 @@ from sim.engine.clarification_clock import next_due
 from sim.engine.providers import counts_for, talks_held
 from sim.engine.randomness import COL_FRAILTY
 from sim.engine.recorder import SIX_MONTHS
-from sim.inputs.rules import GroupRules
+from sim.inputs.rules import Clarification, GroupRules, OfferRule, TalkBlock
 
 ON_TIME = 1e-9  # a contact on its deadline day counts as in time despite rounding
 SAME_DAY = 1e-6  # two due days computed along different sums of the same rule days
@@ -60,41 +60,78 @@ def score_spell(rec: ComplianceSink, c: Citizen, gi: int, end: float, horizon: f
         _score_minimums(rec, c, gr, c.rules.first_months_day, gi, end, horizon)
 
 
+class _Applying(NamedTuple):
+    """The rules of a group that apply to a citizen, in their order (see `_applying`)."""
+
+    first_blocks: list[TalkBlock]  # talk blocks due within the first months
+    first_last: float  # the last of their ends (unused when there are none)
+    first_offers: list[OfferRule]  # offer rules due within the first months
+    first_due: float  # the first of their due days (unused when there are none)
+    talks: list[TalkBlock]
+    offers: list[OfferRule]
+    clarifications: list[Clarification]
+
+
+# (id of the group rules, first months, under 30, short absence) -> (the group rules, what applies).
+# Which rules apply depends on these alone; the group rules are kept in the value, so that an id
+# is never reused for other rules while its entry exists.
+_APPLYING: dict[tuple[int, float, bool, bool], tuple[GroupRules, _Applying]] = {}
+
+
+def _applying(c: Citizen, gr: GroupRules, first_months: float) -> _Applying:
+    """The rules of `gr` that apply to `c`, worked out once per kind of citizen: every spell end
+    is scored, and filtering the rules each time was a noticeable part of it."""
+    key = (id(gr), first_months, c.under_30, c.short_absence)
+    hit = _APPLYING.get(key)
+    if hit is not None and hit[0] is gr:
+        return hit[1]
+    blocks = [x for x in gr.talks if x.to_day <= first_months and applies(c, x.applies_to)]
+    offers = [o for o in gr.offers if o.due_day <= first_months and applies(c, o.applies_to)]
+    out = _Applying(blocks, max(x.to_day for x in blocks) if blocks else 0.0,
+                    offers, min(o.due_day for o in offers) if offers else 0.0,
+                    [x for x in gr.talks if applies(c, x.applies_to)],
+                    [o for o in gr.offers if applies(c, o.applies_to)],
+                    [cl for cl in gr.clarifications if applies(c, cl.applies_to)])
+    if len(_APPLYING) > 4096:  # many runs in one process: start afresh rather than grow
+        _APPLYING.clear()
+    _APPLYING[key] = (gr, out)
+    return out
+
+
 def _score_minimums(rec: ComplianceSink, c: Citizen, gr: GroupRules, first_months: float, gi: int, end: float,
                     horizon: float) -> None:
     """The group's minimums: those of the legal first months (the rule set's `first_months_day`)
     together (every talk block due by then, "cov"; the first offer due by then, "offer"), then one
     fact per talk block or offer rule."""
     s = c.spell_start
-    blocks = [x for x in gr.talks if x.to_day <= first_months and applies(c, x.applies_to)]
+    ap = _applying(c, gr, first_months)
+    blocks = ap.first_blocks
     if blocks:
-        last = max(x.to_day for x in blocks)
+        last = ap.first_last
         if end - s >= last and s + last <= horizon:
             rec.on_compliance(gi, "cov", all(talks_held(c, x) >= x.count for x in blocks))
-    offers = [o for o in gr.offers if o.due_day <= first_months and applies(c, o.applies_to)]
-    if offers:
-        due = min(o.due_day for o in offers)
+    if ap.first_offers:
+        due = ap.first_due
         if end - s >= due and s + due <= horizon:
             rec.on_compliance(gi, "offer", any(d - s <= due for d in c.offer_days))
-    for x in gr.talks:
-        if applies(c, x.applies_to) and end - s >= x.to_day and s + x.to_day <= horizon:
+    for x in ap.talks:
+        if end - s >= x.to_day and s + x.to_day <= horizon:
             rec.on_rule(x.kind, gi, talks_held(c, x) >= x.count)
-    for o in gr.offers:
-        if applies(c, o.applies_to) and end - s >= o.due_day and s + o.due_day <= horizon:
+    for o in ap.offers:
+        if end - s >= o.due_day and s + o.due_day <= horizon:
             rec.on_rule(o.kind, gi, any(d - s <= o.due_day for d in c.offer_days))
-    _score_clarifications(rec, c, gr, gi, end, horizon)
+    _score_clarifications(rec, c, ap.clarifications, gi, end, horizon)
 
 
-def _score_clarifications(rec: ComplianceSink, c: Citizen, gr: GroupRules, gi: int, end: float,
+def _score_clarifications(rec: ComplianceSink, c: Citizen, rules: list[Clarification], gi: int, end: float,
                           horizon: float) -> None:
     """Each clarification due while the citizen was in the spell and within the run (due days from
     the clarification clock, as planned): met if the
     clarification for that due day was held by it. Counted over the citizens due, like every other
-    minimum: one still waiting when the citizen leaves is not counted, one not yet held is not met."""
+    minimum: one still waiting when the citizen leaves is not counted, one not yet held is not met.
+    `rules`: the group's clarification rules that apply to the citizen."""
     s = c.spell_start
-    for cl in gr.clarifications:
-        if not applies(c, cl.applies_to):
-            continue
+    for cl in rules:
         due = next_due(c, cl, s)  # the planner's due days (the clarification clock)
         while due is not None and due <= end and due <= horizon:
             met = any(abs(d - due) < SAME_DAY and held <= due + ON_TIME for held, d in zip(c.clar_days, c.clar_dues))

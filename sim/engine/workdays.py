@@ -28,7 +28,8 @@ class WorkingCalendar:
         nxt = np.full(n_days + 1, n_days, dtype=np.int64)
         for i in range(n_days - 1, -1, -1):
             nxt[i] = i if self.working[i] else nxt[i + 1]
-        self._next = nxt.tolist()
+        self.next_working: list[int] = nxt.tolist()  # read directly by Ledger.book, per booking
+        self._next = self.next_working
 
     def next_working_day(self, day: float) -> int:
         """The first working day on or after `day` (days past the calendar count as working)."""
