@@ -108,7 +108,9 @@ def invert_windows(h: Piecewise, spell_start: float, t0: float, budget: float, s
     i = bisect_right(starts, t - spell_start) - 1
     while True:
         piece_end = spell_start + starts[i + 1] if i + 1 < n else INF
-        m = 1.0  # m, change = _window_state(windows, t), inlined (the hot path of every effect)
+        # m, change = _window_state(windows, t), inlined: this loop runs at every exit-clock
+        # inversion with effect windows (the hot path); integrate_windows keeps the call
+        m = 1.0
         change = INF
         for a, b, f in windows:
             if a <= t < b:
@@ -145,15 +147,7 @@ def integrate_windows(h: Piecewise, spell_start: float, t0: float, t1: float, sc
     total = 0.0
     while t < t1:
         piece_end = spell_start + starts[i + 1] if i + 1 < n else INF
-        m = 1.0  # m, change = _window_state(windows, t), inlined
-        change = INF
-        for a, b, f in windows:
-            if a <= t < b:
-                m *= f
-                if b < change:
-                    change = b
-            elif a > t and a < change:
-                change = a
+        m, change = _window_state(windows, t)
         seg_end = min(piece_end, change, t1)
         total += rates[i] * scale * m * (seg_end - t)
         t = seg_end
