@@ -20,7 +20,7 @@ class Citizen:
 
     __slots__ = ("key", "row", "col", "overflow", "g", "spell_start", "case_start", "frailty",
                  "under_30", "short_absence", "cap_day", "exempt", "exempt_separate", "exempt_offer", "lifted",
-                 "pooled", "proc",
+                 "pooled", "proc", "running",
                  "windows", "course_provider", "course_days", "trial_arm", "need", "work_left", "work_t",
                  "work_exit", "fixed_exit", "fixed_dest", "provider", "plan", "seq", "booking", "talks",
                  "offer_days", "clar_days", "clar_dues", "new_entry", "provider_since", "rules", "first_block",
@@ -46,7 +46,8 @@ class Citizen:
     exempt_separate: bool  # exempt from the talks of the provider that decides separately
     exempt_offer: bool | None  # exempt from the offers by their own decision (None: `exempt` covers them)
     pooled: bool  # counted in an exemption pool as a new entrant
-    proc: Any  # its SimPy process
+    proc: Any  # its wake-up on SimPy's event queue (sim.engine.wakes.Wake)
+    running: bool  # its step loop goes on: a wake-up is due, or it is being stepped
     windows: list[tuple[float, float, float]]  # windows of effect on the job hazard
     course_provider: str | None  # who runs the first months of its course in a trial
     course_days: float | None  # how long the trial course provider runs it
@@ -131,6 +132,7 @@ def new_citizen(key: Any, row: Any, attrs: Mapping[str, Any], i: int, need_weigh
     c.lifted = False
     c.pooled = False
     c.proc = None
+    c.running = False
     c.need = talk_need(float(row[COL_FRAILTY]), need_weight)
     c.course_provider = None
     c.course_days = None

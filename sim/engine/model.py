@@ -1,8 +1,12 @@
-"""The SimPy model: one process per citizen, stepping from one planned contact to the next.
+"""The SimPy model: each citizen steps from one planned contact to the next on SimPy's event queue.
+
+A citizen is not a SimPy process but a small wake-up event that SimPy calls back when it is due
+(sim.engine.wakes: the same order of events as a process per citizen, at a fraction of the cost);
+the arrivals, the exemption pools and the rule changes are SimPy processes.
 
 Event ordering (what happens, in what order, on one simulated day):
 
-1. A citizen's process sleeps until the earliest of: its next booked contact, its exit time,
+1. A citizen sleeps until the earliest of: its next booked contact, its exit time,
    the next change of rule set. Ties go to the exit, so a citizen who leaves on the day of a talk
    does not get the talk.
 2. On waking for a contact it records the contact (caseworker hours, talk, offer, clarification),
@@ -14,7 +18,7 @@ Event ordering (what happens, in what order, on one simulated day):
 An uneventful spell therefore costs one or two events. The plan of a spell is a heap of items
 (target day, sequence, kind, payload); only the first item is booked at a time.
 
-This module holds the processes and the glue between them; the domain decisions are plain
+This module holds the processes, the citizens' steps and the glue between them; the domain decisions are plain
 functions and small classes beside it, testable without SimPy: the citizen record (citizen),
 course planning (planner), who runs a course (providers), the exemption decision (exemption),
 what contacts cost and do (contacts), the exit clocks (exits, hazard), the rules in force
@@ -25,11 +29,12 @@ from __future__ import annotations
 
 import gc
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from heapq import heappop
 
 import simpy
+from simpy.events import NORMAL, URGENT
 
 from sim.engine.capacity import Ledger, hours_per_day
 from sim.engine.citizen import Citizen, new_citizen, spell_record
@@ -55,6 +60,7 @@ from sim.engine.recorder import W_CLARIF, W_OFFERS, W_TALKS, Recorder
 from sim.engine.spell_scoring import missed_first_months, score_spell
 from sim.engine.stu import StuDraws
 from sim.engine.timeline import RuleTimeline
+from sim.engine.wakes import CONTACT, EXIT, HANDOVER, INTERRUPT, REPLAN, RESUME, START, Wake
 from sim.engine.workdays import WorkingCalendar
 
 STOCK_KEY_BASE = 1 << 50
@@ -145,6 +151,10 @@ class Model:
         self.n_processes = 0  # SimPy processes started
         self.n_timeouts = 0  # SimPy timeouts yielded (the benchmark's floor repeats these counts)
         self.active: dict[int, Citizen] = {}
+        # SimPy's queue takes a citizen's Wake as it takes an event (sim.engine.wakes)
+        self._schedule: Callable[..., None] = self.env.schedule
+        self._wake_callbacks = [self._on_wake]  # shared by every wake-up (see sim.engine.wakes)
+        self._current: Citizen | None = None  # the citizen being stepped (it cannot interrupt itself)
         self.by_place = PlaceTally(len(self.places), len(self.groups), len(self.providers))
         self.closed_moves: dict[str, int] = {}  # group -> moves into a closed programme ignored (the citizen stayed)
 
@@ -159,7 +169,7 @@ class Model:
             elapsed = stock.elapsed if stock.elapsed is not None else [0.0] * len(stock.keys)
             for i in range(len(stock.keys)):
                 c = new_citizen(stock.keys[i], stock.rows[i], attrs, i, self.need_weight)
-                c.proc = env.process(self._life(c, g, -float(elapsed[i]), external=False, initial=True))
+                self._launch(c, (g, -float(elapsed[i]), False, True))
             env.process(self._arrivals(g))
             self.n_processes += len(stock.keys) + 1
         if self.exemptions.may_exempt():
@@ -205,16 +215,16 @@ class Model:
             if both:
                 c.exempt_separate = False
             c.lifted = True
-            if c.proc is not None and c.proc.is_alive:
-                if c.proc is not self.env.active_process:
-                    c.proc.interrupt("exemption lifted")
+            if c.running:
+                if c is not self._current:
+                    self._schedule(Wake(c, self._wake_callbacks, INTERRUPT), URGENT)
             elif c.proc is not None and self.exemptions.managed:
                 # its process ended because nothing was due before the horizon: plan the rest of
                 # the spell and let it go on (else a lift near the end of a run would change nothing).
                 # Managed runs only for now: the same holds for the other policies' lifts, but
                 # fixing it there moves the pinned outputs, so it waits for a deliberate regeneration
                 self._replan(c)
-                c.proc = self.env.process(self._life(c, c.g, c.spell_start, False, False, resume=True))
+                self._launch(c, None)
                 self.n_processes += 1
 
     def _arrivals(self, g: str):
@@ -239,7 +249,7 @@ class Model:
                 target = rules.routing.destination(g, c.row[COL_ROUTING]) if routed else g
                 if rules.closures:
                     target = rules.destination("", target)  # a closed programme takes no new entrants
-                c.proc = env.process(self._life(c, target, day, external=True, initial=False))
+                self._launch(c, (target, day, True, False))
                 self.n_processes += 1
 
     def _finish(self) -> None:
@@ -256,19 +266,72 @@ class Model:
             self._log_spell(c, self.horizon, None)
 
     # -- a citizen's life ------------------------------------------------------------------------
-    def _life(self, c: Citizen, g: str, spell_start: float, external: bool, initial: bool, resume: bool = False):
-        """A citizen's process: start its case in group `g` and step through it. With `resume` the
-        case goes on where it stands (its process had ended with nothing left before the horizon,
-        and a lifted exemption gave it work again: see _revoke)."""
-        env = self.env
-        if not resume:
+    def _launch(self, c: Citizen, start: tuple | None) -> None:
+        """Start the citizen's step loop today, first among today's normal events, as SimPy starts a
+        process: with `start` (group, spell start, external, initial) its case starts in that group;
+        without, its case goes on where it stands (its loop had ended with nothing left before the
+        horizon, and a lifted exemption gave it work again: see _revoke)."""
+        w = Wake(c, self._wake_callbacks, START if start is not None else RESUME, start)
+        c.proc = w
+        c.running = True
+        self._schedule(w, URGENT)
+
+    def _on_wake(self, w: Wake) -> None:
+        """SimPy calls this when a citizen's wake-up comes: do what it woke for, then step on."""
+        c = w.citizen
+        if c is None:
+            return  # an interrupt replaced this wake-up while the citizen slept
+        what = w.what
+        self._current = c
+        if what == CONTACT:
+            self.events += 1
+            self._do_contact(c)
+        elif what == EXIT:
+            self.events += 1
+            if not self._exit(c, WORK if c.work_exit < c.fixed_exit else c.fixed_dest):
+                self._leave(c)
+                self._current = None
+                return
+        elif what == REPLAN:
+            self.events += 1
+            self._replan(c)
+        elif what == HANDOVER:
+            self.events += 1
+            self._hand_over(c)
+        elif what == START:
+            assert w.start is not None  # a START always carries its case's start
+            g, spell_start, external, initial = w.start
+            w.start = None
             c.case_start = spell_start
             self.active[c.key] = c
             self._start_spell(c, g, spell_start, external=external, initial=initial)
+        elif what == INTERRUPT:
+            if not c.running:
+                self._current = None
+                return  # its loop has ended: nothing to interrupt (SimPy ignores a dead process too)
+            # the exemption was lifted: drop the wake-up it slept towards, plan the rest of the spell
+            # with the full rules
+            c.proc.citizen = None
+            c.proc = w
+            self._replan(c)
+        self._step_on(c, w)
+        self._current = None
+
+    def _leave(self, c: Citizen) -> None:
+        """The citizen has left for good: its loop ends, and it lets go of its wake-up, which points
+        back at it (a cycle the garbage collector, off during a run, would not break)."""
+        del self.active[c.key]
+        c.running = False
+        c.proc = None
+
+    def _step_on(self, c: Citizen, w: Wake) -> None:
+        """Do everything due today, then schedule the citizen's next wake-up: the earliest of its
+        booked contact, its exit, the next change of rule set and its hand-over (ties go in that
+        order); or end its loop if that is after the horizon (still in stock: _finish folds it in)."""
+        env = self.env
         horizon = self.horizon
         switches = bool(self.switch_days)
-        next_switch = self.next_switch  # bound once per process: read at every wake-up
-        timeout = env.timeout
+        next_switch = self.next_switch
         while True:
             now = env.now
             booking = c.booking
@@ -284,24 +347,30 @@ class Model:
             if handover < wake:
                 wake = handover
             if wake >= horizon:
-                return  # still in stock at the end: _finish folds it in
+                c.running = False
+                return
+            if exit_day <= wake:
+                what = EXIT
+            elif switch <= wake:
+                what = REPLAN
+            elif handover <= wake:
+                what = HANDOVER
+            else:
+                what = CONTACT
             if wake > now:
                 self.n_timeouts += 1
-                try:
-                    yield timeout(wake - now)
-                except simpy.Interrupt:
-                    # the exemption was lifted: plan the rest of the spell with the full rules
-                    self._replan(c)
-                    continue
+                w.what = what
+                w.callbacks = self._wake_callbacks
+                self._schedule(w, NORMAL, wake - now)
+                return
             self.events += 1
-            if exit_day <= wake:
-                dest = WORK if c.work_exit < c.fixed_exit else c.fixed_dest
-                if not self._exit(c, dest):
-                    del self.active[c.key]
+            if what == EXIT:
+                if not self._exit(c, WORK if c.work_exit < c.fixed_exit else c.fixed_dest):
+                    self._leave(c)
                     return
-            elif switch <= wake:
+            elif what == REPLAN:
                 self._replan(c)
-            elif handover <= wake:
+            elif what == HANDOVER:
                 self._hand_over(c)
             else:
                 self._do_contact(c)

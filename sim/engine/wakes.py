@@ -1,0 +1,41 @@
+"""A citizen's wake-ups as bare SimPy events, in place of a SimPy process per citizen.
+
+Why: a process per citizen costs, at every wake-up, a Timeout object, resuming a generator and
+SimPy's bookkeeping around it, and, for every citizen in stock, a Process, its generator frame and
+its pending Timeout in memory (about 600 bytes each). A citizen's step needs none of that: it is
+a plain function of the citizen's state, called when the day it waits for comes. So each citizen
+holds one small `Wake` that the model puts on SimPy's own event queue with `Environment.schedule`,
+and SimPy calls the model back when it is due, in exactly the order it would have resumed the
+process: the same time, the same priority (URGENT for a start and for an interrupt, NORMAL for a
+timeout) and an event id drawn at the same moment. The outputs are therefore identical to those of
+the process-per-citizen engine, event for event.
+
+What `Environment.step` asks of an event is two attributes: `callbacks` (a list it calls with the
+event and then sets to None) and `_ok` (True: nothing failed). A Wake is that and no more; the list
+of callbacks is shared by all wake-ups of a model, since step never changes it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# What a citizen does when a wake-up comes (Wake.what)
+CONTACT, EXIT, REPLAN, HANDOVER, START, RESUME, INTERRUPT = range(7)
+
+
+class Wake:
+    """One scheduled wake-up of a citizen, as SimPy's event queue sees it.
+
+    A citizen reuses its Wake from one wake-up to the next. An interrupt (an exemption lifted while
+    it sleeps) is a Wake of its own; when it comes it detaches the sleeping one (citizen None), as
+    SimPy detaches an interrupted process from the timeout it waited for, which still comes and
+    does nothing."""
+
+    __slots__ = ("callbacks", "citizen", "what", "start")
+    _ok = True  # read by Environment.step: the event did not fail
+
+    def __init__(self, citizen: Any, callbacks: list, what: int, start: tuple | None = None):
+        self.callbacks = callbacks
+        self.citizen = citizen
+        self.what = what
+        self.start = start  # (group, spell start, external, initial) for a START
