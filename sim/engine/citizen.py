@@ -12,7 +12,16 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from sim.engine.randomness import COL_FRAILTY, CONTACT_DRAWS, EXIT_DRAWS, FIRST_CONTACT, FIRST_FREE, ROW_WIDTH, Streams
+from sim.engine.randomness import (
+    COL_FRAILTY,
+    CONTACT_DRAWS,
+    EXIT_DRAWS,
+    FIRST_CONTACT,
+    FIRST_FREE,
+    ROW_WIDTH,
+    OverflowDraws,
+    Streams,
+)
 
 
 class Citizen:
@@ -30,9 +39,9 @@ class Citizen:
     key: int
     row: Any  # the citizen's row of uniforms (a numpy array)
     col: int  # the next free column of the row for the exit draws
-    overflow: Any  # its private generator of exit draws once those columns are used up
+    overflow: Any  # its private stream of exit draws once those columns are used up (OverflowDraws)
     ccol: int  # the next free column of the row for the contact draws
-    contact_overflow: Any  # its private generator of contact draws once those columns are used up
+    contact_overflow: Any  # its private stream of contact draws once those columns are used up
     g: str  # the group of the current spell
     spell_start: float
     case_start: float
@@ -87,8 +96,8 @@ class Citizen:
             self.col = col + 1
             return self.row.item(col)  # the same value as float(self.row[col]), without a numpy scalar
         if self.overflow is None:
-            self.overflow = streams.citizen_overflow(int(self.key), EXIT_DRAWS)
-        return float(self.overflow.random())
+            self.overflow = OverflowDraws(streams, int(self.key), EXIT_DRAWS)
+        return self.overflow.next()
 
     def contact_uniform(self, streams: Streams) -> float:
         """The citizen's next uniform for its contacts (talk channel, offer type, talks on request)."""
@@ -97,8 +106,8 @@ class Citizen:
             self.ccol = col + 1
             return self.row.item(col)
         if self.contact_overflow is None:
-            self.contact_overflow = streams.citizen_overflow(int(self.key), CONTACT_DRAWS)
-        return float(self.contact_overflow.random())
+            self.contact_overflow = OverflowDraws(streams, int(self.key), CONTACT_DRAWS)
+        return self.contact_overflow.next()
 
 
 def talk_need(u_frailty: float, weight: float) -> float:
