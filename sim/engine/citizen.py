@@ -23,6 +23,11 @@ from sim.engine.randomness import (
     Streams,
 )
 
+# A spell's record (talks, offer days, ...) before its first entry. Why shared and not a fresh empty
+# list per spell: most citizens in stock have no offer or clarification yet, and five empty lists were
+# about 280 bytes of each citizen's record, over a tenth of a national run's memory.
+NONE_YET: tuple[()] = ()
+
 
 class Citizen:
     """The state of one citizen's current spell. Plain slots: this is the hot path."""
@@ -57,7 +62,8 @@ class Citizen:
     pooled: bool  # counted in an exemption pool as a new entrant
     proc: Any  # its wake-up on SimPy's event queue (sim.engine.wakes.Wake)
     running: bool  # its step loop goes on: a wake-up is due, or it is being stepped
-    windows: list[tuple[float, float, float]]  # windows of effect on the job hazard
+    # The spell's records below start as NONE_YET and become lists at their first entry
+    windows: list[tuple[float, float, float]] | tuple[()]  # windows of effect on the job hazard
     course_provider: str | None  # who runs the first months of its course in a trial
     course_days: float | None  # how long the trial course provider runs it
     trial_arm: str | None
@@ -71,10 +77,10 @@ class Citizen:
     plan: list[tuple[float, int, int, Any]]  # heap of (day, sequence, kind, payload)
     seq: int
     booking: Any  # None, or (day, provider (None for a hand-over), hours, joint provider, channel)
-    talks: list[tuple[float, str]]  # (day, provider) of the spell's talks
-    offer_days: list[float]
-    clar_days: list[float]  # days the spell's clarifications were held
-    clar_dues: list[float]  # the due day each of them served (same order)
+    talks: list[tuple[float, str]] | tuple[()]  # (day, provider) of the spell's talks
+    offer_days: list[float] | tuple[()]
+    clar_days: list[float] | tuple[()]  # days the spell's clarifications were held
+    clar_dues: list[float] | tuple[()]  # the due day each of them served (same order)
     new_entry: bool  # entered during the run (the initial stock has an unknown history)
     provider_since: float
     rules: Any  # the rule set its spell is planned under

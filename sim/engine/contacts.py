@@ -70,7 +70,10 @@ class OfferMix:
     def start(self, c: Citizen, now: float, gc: GroupConst, payload: tuple[Any, float]) -> tuple[float, float]:
         """An offer starts today: draw its type, add its lock-in and after-effect windows, plan the
         next one if the rule repeats; return its cost and the part counted against the ØVO limit."""
-        c.offer_days.append(now)
+        if c.offer_days:
+            c.offer_days.append(now)
+        else:
+            c.offer_days = [now]
         dur, lock, cost, oevo_cost = self.draw(c.contact_uniform(self.streams))
         if lock != 1.0:
             add_window(c, (now, now + dur, lock), now, gc.hazard.work, gc.short_absence_mult)

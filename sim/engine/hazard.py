@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -82,7 +82,7 @@ class Piecewise:
             i += 1
 
 
-def _window_state(windows: list[Window], t: float) -> tuple[float, float]:
+def _window_state(windows: Sequence[Window], t: float) -> tuple[float, float]:
     """The product of the multipliers in force at t, and the next time that product changes."""
     m = 1.0
     nxt = INF
@@ -97,7 +97,7 @@ def _window_state(windows: list[Window], t: float) -> tuple[float, float]:
 
 
 def invert_windows(h: Piecewise, spell_start: float, t0: float, budget: float, scale: float,
-                   windows: list[Window]) -> float:
+                   windows: Sequence[Window]) -> float:
     """The absolute day at which `budget` is used up from day t0, for hazard h(t - spell_start) ×
     scale × the product of the windows in force. Exact: steps over the pieces of both."""
     if not windows:
@@ -134,7 +134,7 @@ def invert_windows(h: Piecewise, spell_start: float, t0: float, budget: float, s
 
 
 def integrate_windows(h: Piecewise, spell_start: float, t0: float, t1: float, scale: float,
-                      windows: list[Window]) -> float:
+                      windows: Sequence[Window]) -> float:
     """The hazard used up between absolute days t0 and t1 (t1 >= t0), with the same terms."""
     if t1 <= t0:
         return 0.0

@@ -37,7 +37,7 @@ import simpy
 from simpy.events import NORMAL, URGENT
 
 from sim.engine.capacity import Ledger, hours_per_day
-from sim.engine.citizen import Citizen, new_citizen, spell_record
+from sim.engine.citizen import NONE_YET, Citizen, new_citizen, spell_record
 from sim.engine.clarification_clock import next_due, stay_start
 from sim.engine.contacts import OfferMix, TaskCosts, group_constants
 from sim.engine.exemption import MAIN_FLAG, TALKS, ExemptionPool, Exemptions
@@ -386,11 +386,7 @@ class Model:
         c.g = g
         c.spell_start = spell_start
         c.new_entry = not initial
-        c.windows = []
-        c.talks = []
-        c.offer_days = []
-        c.clar_days = []
-        c.clar_dues = []
+        c.windows = c.talks = c.offer_days = c.clar_days = c.clar_dues = NONE_YET
         c.seq = 0
         c.booking = None
         start_exit_clocks(c, gc.hazard, gc.short_absence_mult, self._exhaustion[g], now, self.streams,
@@ -475,7 +471,10 @@ class Model:
             if joint is not None:
                 rec.on_task(now, gi, self.pidx[joint], hours, W_TALKS)
                 self.by_place.on_task(c.place, gi, self.pidx[joint], hours)
-            c.talks.append((now, provider))
+            if c.talks:
+                c.talks.append((now, provider))
+            else:
+                c.talks = [(now, provider)]
             if kind == ON_REQUEST:
                 push(c, now + -math.log(1.0 - c.contact_uniform(self.streams)) / gc.on_request_rate, ON_REQUEST, None)
             mult = 1.0 + (gc.talk_mult * self.provider_talk_mult.get(provider, 1.0) - 1.0) * c.need
@@ -493,8 +492,9 @@ class Model:
             rec.on_task(now, gi, pi, hours, W_CLARIF)
             self.by_place.on_task(c.place, gi, pi, hours)
             cl, due = payload
-            c.clar_days.append(now)
-            c.clar_dues.append(due)  # scored at the spell's end, over the citizens still in it when due
+            # (new lists: a spell has a few clarifications at most) scored at the spell's end, over the
+            # citizens still in it when due
+            c.clar_days, c.clar_dues = [*c.clar_days, now], [*c.clar_dues, due]
             nd = next_due(c, cl, due)
             if nd is not None:
                 push(c, nd - self.planning.clarification_lead_days, CLARIF, (cl, nd))
