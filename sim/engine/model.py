@@ -86,12 +86,13 @@ def without_gc_pauses() -> Iterator[None]:
             gc.enable()
 
 
-# About 415 lines, over the house's ~300: the SimPy processes share the environment, the ledgers and
-# the recorder, and the per-event methods stay methods so the hot path has no extra call layers (the
-# hand-over wake-up, _hand_over, is one of them: it runs inside a citizen's process loop). The merges of
-# the programmes (closed programmes), the places (tallies by municipality), the clarification clock and
-# the managed exemption (reviews at talks, the month-6 measure) added about 85 lines; the performance
-# issue (14) is the place to move the per-place tallying and the exemption reviews out.
+# About 485 lines, over the house's ~300: the SimPy processes and the citizens' wake-ups share the
+# environment, the ledgers and the recorder, and the per-event methods stay methods so the hot path has no
+# extra call layers. The merges of the programmes (closed programmes), the places (tallies by
+# municipality), the clarification clock and the managed exemption (reviews at talks, the month-6
+# measure) added about 85 lines, and the wake-ups (issue 14: a citizen steps on SimPy's queue without a
+# process) about 55 over the generator they replace. Candidates to move out: the per-place tallying and
+# the exemption reviews (_review, _missed_at_month_six) into the exemption module.
 class Model:
     """One replication of a scenario."""
 
@@ -283,21 +284,11 @@ class Model:
             return  # an interrupt replaced this wake-up while the citizen slept
         what = w.what
         self._current = c
-        if what == CONTACT:
+        if what < START:  # what it slept towards: a contact, its exit, a rule change or its hand-over
             self.events += 1
-            self._do_contact(c)
-        elif what == EXIT:
-            self.events += 1
-            if not self._exit(c, WORK if c.work_exit < c.fixed_exit else c.fixed_dest):
-                self._leave(c)
+            if not self._handle(c, what):
                 self._current = None
                 return
-        elif what == REPLAN:
-            self.events += 1
-            self._replan(c)
-        elif what == HANDOVER:
-            self.events += 1
-            self._hand_over(c)
         elif what == START:
             assert w.start is not None  # a START always carries its case's start
             g, spell_start, external, initial = w.start
@@ -364,16 +355,22 @@ class Model:
                 self._schedule(w, NORMAL, wake - now)
                 return
             self.events += 1
-            if what == EXIT:
-                if not self._exit(c, WORK if c.work_exit < c.fixed_exit else c.fixed_dest):
-                    self._leave(c)
-                    return
-            elif what == REPLAN:
-                self._replan(c)
-            elif what == HANDOVER:
-                self._hand_over(c)
-            else:
-                self._do_contact(c)
+            if not self._handle(c, what):
+                return
+
+    def _handle(self, c: Citizen, what: int) -> bool:
+        """Do what the citizen woke for (CONTACT, EXIT, REPLAN or HANDOVER); False if it left for good."""
+        if what == CONTACT:
+            self._do_contact(c)
+        elif what == EXIT:
+            if not self._exit(c, WORK if c.work_exit < c.fixed_exit else c.fixed_dest):
+                self._leave(c)
+                return False
+        elif what == REPLAN:
+            self._replan(c)
+        else:
+            self._hand_over(c)
+        return True
 
     def _start_spell(self, c: Citizen, g: str, spell_start: float, external: bool, initial: bool) -> None:
         gc = self.gconst[g]

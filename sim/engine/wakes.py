@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from typing import Any
 
-# What a citizen does when a wake-up comes (Wake.what)
+# What a citizen does when a wake-up comes (Wake.what); the four below START are what it sleeps
+# towards (the model tests `what < START`)
 CONTACT, EXIT, REPLAN, HANDOVER, START, RESUME, INTERRUPT = range(7)
 
 
