@@ -96,6 +96,9 @@ def without_gc_pauses() -> Iterator[None]:
 class Model:
     """One replication of a scenario."""
 
+    # About 60 lines, over the house's ~40: it wires one replication's parts (streams, calendar, ledgers,
+    # rules, recorder, places, exemptions, planner, trials) and binds the hot path's look-ups once; each
+    # line is one part, so splitting it would only move the list elsewhere.
     def __init__(self, params, replication: int, seed: int, record_spells: bool = False):
         self.params = params
         # A log of every spell with its contacts, for tests and small studies only: it grows
