@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
 import simpy
+from scipy import stats
 from simpy.events import NORMAL, URGENT
 
+import sim
+from sim.engine.hazard import GroupHazard, SpellDistribution, entry_components, frailty_from_uniform, spell_distribution
 from sim.engine.randomness import CONTACT_DRAWS, EXIT_DRAWS, OVERFLOW_CHUNK, OverflowDraws, Streams
 from sim.engine.wakes import INTERRUPT, START, Wake
 
@@ -161,3 +165,31 @@ def test_overflow_draws_continue_the_private_generator_exactly(sequence):
         draws = OverflowDraws(streams, key, sequence)
         assert [draws.next() for _ in range(len(expected))] == expected
         assert draws.used == len(expected)
+
+
+@pytest.mark.parametrize("variance", [0.05, 0.3, 1.0, 2.5])
+def test_frailty_equals_scipys_gamma_quantile_exactly(variance):
+    """The frailty from the inverse incomplete gamma function is scipy's frozen gamma ppf, bit for bit
+    (uniforms as the streams give them, with the edges 0 and just below 1)."""
+    u = np.concatenate([np.random.default_rng(5).random(2000), [0.0, 1e-300, 0.5, np.nextafter(1.0, 0.0)]])
+    expected = stats.gamma(a=1.0 / variance, scale=variance).ppf(u)
+    assert np.array_equal(frailty_from_uniform(u, variance), expected)
+
+
+def test_the_cached_spell_distribution_is_the_one_computed_afresh():
+    """A group's cached distribution equals one built directly from its hazard; a changed hazard, frailty
+    or entry mixture gets its own."""
+    params = sim.load_params(overrides={"scale": 0.01})
+    group = params.scenario.groups["dagpenge"]
+    variance = params.scenario.frailty.variance
+    comps, cap_to = entry_components(group)
+    fresh = SpellDistribution(GroupHazard.from_params(group.hazard), variance, comps, cap_to)
+    cached = spell_distribution(group, variance)
+    assert spell_distribution(group, variance) is cached
+    assert np.array_equal(cached.survival, fresh.survival) and cached.destination_probs == fresh.destination_probs
+    assert spell_distribution(group, variance * 1.5).mean_days != cached.mean_days
+    faster = group.model_copy(update={"hazard": group.hazard.model_copy(
+        update={"work": [r * 1.2 for r in group.hazard.work]})})
+    assert spell_distribution(faster, variance).mean_days < cached.mean_days
+    other_mix = group.model_copy(update={"short_absence_share": 0.5, "short_absence_work_multiplier": 2.0})
+    assert spell_distribution(other_mix, variance) is not cached
