@@ -39,14 +39,20 @@ def _item_hours(rec: Recorder, base: np.ndarray, stock: np.ndarray, plan: WorkPl
     out = np.zeros(stock.shape)
     if plan is None:
         return out
+    # an item's hours per (group, provider) do not change from week to week: worked out once per item
+    # (they were rebuilt for every week, most of the time this frame took in a small run)
+    per_item: dict[int, np.ndarray] = {}
     for w in range(rec.n_weeks):
         for item in plan.periods[min(rec.period(7.0 * w), len(plan.periods) - 1)]:
             if item.trigger in ("citizen_week", "availability_case"):
                 n = stock[w] * (item.rate_per_citizen_week if item.trigger == "availability_case" else 1.0)
             else:
                 n = base[w, :, :, _WEEKLY_TRIGGER[item.trigger]]
-            per = np.array([[item.hours_for(g) * item.share * item.applies(g, p) for p in rec.providers]
-                            for g in rec.groups])
+            per = per_item.get(id(item))
+            if per is None:
+                per = per_item[id(item)] = np.array(
+                    [[item.hours_for(g) * item.share * item.applies(g, p) for p in rec.providers]
+                     for g in rec.groups])
             out[w] += n * per
     return out
 
