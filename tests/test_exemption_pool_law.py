@@ -176,3 +176,28 @@ def test_exempt_share_never_above_the_cap_and_the_cap_is_used(pool_run):
     # each entrant wants an exemption with probability 1/4, so a pool fills about as fast as it
     # has room; most of the room is used on average (a pool that never exempts gives 0)
     assert min(used) > 0.5 and sum(used) / len(used) > 0.7, used
+
+
+def test_a_pool_that_empties_lets_its_next_members_go_on_time():
+    """In a tiny sample most municipalities' pools are empty for weeks at a time, and their keepers do
+    not look at an empty pool every day (Model._pool_keeper); a citizen who enters such a pool still
+    leaves it on the day its first months end. Checked every third day against the spell log."""
+    params = _pool_params(scale=0.002, years=1.5)
+    model = Model(params, replication=0, seed=SEED, record_spells=True)
+    days = [float(d) for d in range(3, int(params.scenario.horizon_days), 3)]
+    seen: dict[float, list[set[int]]] = {}
+
+    def sampler():
+        for day in days:
+            yield model.env.timeout(day - model.env.now)
+            seen[day] = [set(int(k) for k in p.members) for p in model.exemptions.place_pools]
+
+    model.env.process(sampler())
+    model.run()
+    df = pd.DataFrame(model.spell_log)
+    refilled = 0
+    for i, day in enumerate(days):
+        assert set().union(*seen[day]) == expected_members(df, day), day
+        if i:
+            refilled += sum(1 for before, now in zip(seen[days[i - 1]], seen[day]) if not before and now)
+    assert refilled > 50  # pools that were empty and took a member again: the case under test

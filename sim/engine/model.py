@@ -130,6 +130,7 @@ class Model:
         self.stu_draws = StuDraws(sc.stu, self.streams)
         self.exemptions = Exemptions(sc.exemption, rules.first, len(self.places), len(self.places.funds))
         self._pools = self.exemptions.pools()  # (pool, citizen flag), the municipalities' first
+        self._pool_quiet_days = min(rs.exemption.pool_window_day for _, rs in self.timeline)
         if self.exemptions.managed:
             self.exemptions.bind(self._missed_at_month_six)
         # reviews only where someone can be exempt (a review uses a contact draw: with share 0 the
@@ -188,11 +189,17 @@ class Model:
 
     # -- the exemption pools ----------------------------------------------------------------------
     def _pool_keeper(self, pool: ExemptionPool, flag: str):
-        """Take citizens out of the pool when their first months end, exactly when they end."""
+        """Take citizens out of the pool when their first months end, exactly when they end.
+
+        An empty pool is looked at again after the shortest pool window of the run's rule sets: who
+        enters later entered on its spell's first day, so its first months end no earlier. (It was
+        looked at every day: in a small run most municipalities' pools are often empty, and those
+        looks were a fifth of the run's events at scale 0.005.)"""
         env = self.env
+        quiet = self._pool_quiet_days
         while True:
             nxt = pool.next_expiry()
-            wait = nxt - env.now if nxt < INF else 1.0  # an empty pool is looked at again tomorrow
+            wait = nxt - env.now if nxt < INF else quiet
             if env.now + wait >= self.horizon:
                 return
             yield env.timeout(max(wait, 0.0))
