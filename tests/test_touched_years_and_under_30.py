@@ -44,7 +44,7 @@ def test_count_touched_years_of_a_spell_by_hand():
     730.5-1095.75); a second spell of the same person in year 2 adds nothing; a spell of another
     person from day 10 to day 20 is year 0 only."""
     rec = Recorder(["a"], ["m"], horizon_days=3 * YEAR)
-    c: Any = SimpleNamespace(g="a", spell_start=400.0, touched={})
+    c: Any = SimpleNamespace(g="a", spell_start=400.0, touched=None)  # as new_citizen makes it
     count_touched_years(rec, c, 0, 1, 900.0, rec.horizon_days)
     assert rec.touched.tolist() == [[0, 0], [1, 1], [1, 1]]
     c.spell_start = 950.0

@@ -25,6 +25,8 @@ def count_touched_years(rec: TouchSink, c: Citizen, gi: int, all_index: int, end
     last = max(start, min(end, horizon) - 1e-9)
     y0, y1 = int(start // YEAR_DAYS), int(last // YEAR_DAYS)
     touched = c.touched
+    if touched is None:  # its first spell ends: most citizens in stock never need the record
+        touched = c.touched = {}
     # the group, then any group (unrolled: this runs at every spell's end)
     first = max(y0, touched.get(c.g, -1) + 1)
     if first <= y1:
