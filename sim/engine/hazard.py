@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -167,9 +167,15 @@ class GroupHazard:
 
     @classmethod
     def from_params(cls, hz) -> GroupHazard:
-        return cls(Piecewise.from_weeks(hz.breaks_weeks, hz.work),
-                   Piecewise.from_weeks(hz.breaks_weeks, hz.other),
-                   {g: Piecewise.from_weeks(hz.breaks_weeks, r) for g, r in hz.to.items()})
+        return cls.from_weeks(hz.breaks_weeks, hz.work, hz.other, hz.to.items())
+
+    @classmethod
+    def from_weeks(cls, breaks_weeks: Sequence[float], work: Sequence[float], other: Sequence[float],
+                   to: Iterable[tuple[str, Sequence[float]]]) -> GroupHazard:
+        """From rates per week on the pieces starting at `breaks_weeks` (to: (group, rates) pairs)."""
+        return cls(Piecewise.from_weeks(list(breaks_weeks), list(work)),
+                   Piecewise.from_weeks(list(breaks_weeks), list(other)),
+                   {g: Piecewise.from_weeks(list(breaks_weeks), list(r)) for g, r in to})
 
 
 def fixed_exit(hz: GroupHazard, spell_start: float, now: float, cap_exit: float, cap_dest: str,
@@ -307,7 +313,5 @@ def _cached_distribution(breaks_weeks: tuple[float, ...], work: tuple[float, ...
     component), and every replication of a scenario needs the same eight, so small runs (tests,
     sweeps, the staffing search) spent about a fifth of their time recomputing them. Keyed on plain
     values, so any change of a hazard, the frailty or the entry mixture computes afresh."""
-    hazard = GroupHazard(Piecewise.from_weeks(list(breaks_weeks), list(work)),
-                         Piecewise.from_weeks(list(breaks_weeks), list(other)),
-                         {g: Piecewise.from_weeks(list(breaks_weeks), list(r)) for g, r in to})
+    hazard = GroupHazard.from_weeks(breaks_weeks, work, other, to)
     return SpellDistribution(hazard, frailty_variance, list(comps), cap_to)

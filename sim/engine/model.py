@@ -91,12 +91,13 @@ def without_gc_pauses() -> Iterator[None]:
 # extra call layers. The merges of the programmes (closed programmes), the places (tallies by
 # municipality), the clarification clock and the managed exemption (reviews at talks, the month-6
 # measure) added about 85 lines, and the wake-ups (issue 14: a citizen steps on SimPy's queue without a
-# process) about 55 over the generator they replace. Candidates to move out: the per-place tallying and
-# the exemption reviews (_review, _missed_at_month_six) into the exemption module.
+# process) about 55 over the generator they replace, the pool keepers' rule for an empty pool about 10.
+# Candidates to move out: the per-place tallying and the exemption reviews (_review,
+# _missed_at_month_six) into the exemption module.
 class Model:
     """One replication of a scenario."""
 
-    # About 60 lines, over the house's ~40: it wires one replication's parts (streams, calendar, ledgers,
+    # About 65 lines, over the house's ~40: it wires one replication's parts (streams, calendar, ledgers,
     # rules, recorder, places, exemptions, planner, trials) and binds the hot path's look-ups once; each
     # line is one part, so splitting it would only move the list elsewhere.
     def __init__(self, params, replication: int, seed: int, record_spells: bool = False):
