@@ -30,6 +30,9 @@
 # Afterwards `cd $MUTATION_WORKDIR && <repo>/.venv/bin/mutmut browse` (or `mutmut show NAME`)
 # shows each surviving mutant. See tests/MUTATION.md for the score and the survivors explained.
 set -euo pipefail
+# The mutants are sources: the engine compiled at install (hatch_build.py) must not stand in for them
+# (sim/engine/_native.py would notice the changed sources anyway, with a warning in every test)
+export CASELOAD_PURE_PYTHON=1
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 mutmut="${MUTMUT:-$repo/.venv/bin/mutmut}"

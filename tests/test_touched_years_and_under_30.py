@@ -12,7 +12,6 @@ binomial bound.
 from __future__ import annotations
 
 import math
-from types import SimpleNamespace
 from typing import Any
 
 import pandas as pd
@@ -20,6 +19,7 @@ import pytest
 from lawbook import frozen, kpi_value, spell_log
 
 import sim
+from sim.engine.citizen import Citizen
 from sim.engine.persons_touched import count_touched_years
 from sim.engine.recorder import Recorder
 
@@ -39,18 +39,25 @@ def test_on_touch_counts_only_the_years_given():
     assert rec.touched.tolist() == [[0, 1, 0], [1, 0, 0], [1, 0, 1]]
 
 
+def _citizen(group: str, spell_start: float, touched: dict[str, int] | None) -> Citizen:
+    """The three fields count_touched_years reads (a real Citizen: the engine may run compiled)."""
+    c = Citizen()
+    c.g, c.spell_start, c.touched = group, spell_start, touched
+    return c
+
+
 def test_count_touched_years_of_a_spell_by_hand():
     """A spell from day 400 to day 900 of a three-year run lies in years 1 and 2 (365.25-730.5 and
     730.5-1095.75); a second spell of the same person in year 2 adds nothing; a spell of another
     person from day 10 to day 20 is year 0 only."""
     rec = Recorder(["a"], ["m"], horizon_days=3 * YEAR)
-    c: Any = SimpleNamespace(g="a", spell_start=400.0, touched=None)  # as new_citizen makes it
+    c = _citizen("a", 400.0, None)  # as new_citizen makes it
     count_touched_years(rec, c, 0, 1, 900.0, rec.horizon_days)
     assert rec.touched.tolist() == [[0, 0], [1, 1], [1, 1]]
     c.spell_start = 950.0
     count_touched_years(rec, c, 0, 1, 1000.0, rec.horizon_days)
     assert rec.touched.tolist() == [[0, 0], [1, 1], [1, 1]]
-    d: Any = SimpleNamespace(g="a", spell_start=10.0, touched={})
+    d = _citizen("a", 10.0, {})
     count_touched_years(rec, d, 0, 1, 20.0, rec.horizon_days)
     assert rec.touched.tolist() == [[1, 1], [1, 1], [1, 1]]
 

@@ -131,7 +131,7 @@ def new_citizen(key: Any, row: Any, attrs: Mapping[str, Any], i: int, need_weigh
     """A citizen from its row of uniforms and the i-th entry of its group's drawn attributes
     (arrays or lists by attribute name, see population.citizen_attributes)."""
     c = Citizen()
-    c.key = key
+    c.key = int(key)
     c.row = row
     c.col = FIRST_FREE
     c.overflow = None

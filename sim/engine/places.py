@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.engine.randomness import Streams, place_stream
+from sim.engine.randomness import NamedGenerators, place_stream
 from sim.inputs.municipalities import municipalities
 
 
@@ -54,7 +54,7 @@ def places_of(scenario) -> Places:
 class PlaceDraws:
     """Draws the place and a-kasse of each new citizen of a group, from the group's own streams."""
 
-    def __init__(self, places: Places, streams: Streams, job_chance_sd: float = 0.0):
+    def __init__(self, places: Places, streams: NamedGenerators, job_chance_sd: float = 0.0):
         self.places = places
         self.streams = streams
         self._rngs: dict[str, np.random.Generator] = {}

@@ -57,7 +57,7 @@ class TrialCourses:
         cfg = self.cfg
         if tr is None or not cfg.enabled or tr.group != c.g or initial or not self.start <= now < self.end:
             return None
-        u = c.row[COL_TRIAL]
+        u = float(c.row[COL_TRIAL])  # a Python float: `u < share` must be a bool, not numpy.bool (mypyc)
         share = cfg.free_choice_share
         if share is None:  # by place: the participation draw is the trial draw itself
             free, u_part = bool(self.free_places and self.free_places[c.place]), u

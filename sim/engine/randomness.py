@@ -13,6 +13,7 @@ do not depend on how many contacts the spells before it had.
 from __future__ import annotations
 
 import hashlib
+from typing import Protocol
 
 import numpy as np
 
@@ -49,6 +50,12 @@ def stu_stream(group: str, kind: str) -> str:
 
 def stream_key(name: str) -> int:
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "little")
+
+
+class NamedGenerators(Protocol):
+    """What a user of named streams alone needs (Streams, or a stand-in that fixes some draws)."""
+
+    def generator(self, name: str) -> np.random.Generator: ...
 
 
 class Streams:

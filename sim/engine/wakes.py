@@ -35,7 +35,7 @@ class Wake:
     __slots__ = ("callbacks", "citizen", "what", "start")
     _ok = True  # read by Environment.step: the event did not fail
 
-    def __init__(self, citizen: Any, callbacks: list, what: int, start: tuple | None = None):
+    def __init__(self, citizen: Any, callbacks: Any, what: int, start: tuple | None = None):
         self.callbacks = callbacks
         self.citizen = citizen
         self.what = what

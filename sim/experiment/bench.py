@@ -79,6 +79,7 @@ def model_once(scale: float, years: float, seed: int = 1) -> dict[str, Any]:
     Meant to run in a fresh child (see `in_child`); `rss_baseline_mb` is the RSS after imports and parameter
     loading, so the model's own footprint is peak minus baseline.
     """
+    from sim.engine import engine_kind
     from sim.experiment.runner import run_replication
 
     params = bench_params(scale, years)
@@ -86,7 +87,7 @@ def model_once(scale: float, years: float, seed: int = 1) -> dict[str, Any]:
     stats = run_replication(params, replication=0, seed=seed).stats
     return {"scale": scale, "years": years, "wall_s": float(stats["wall_s"]), "spells": int(stats["spells"]),
             "processes": int(stats["processes"]), "timeouts": int(stats["timeouts"]), "wakes": int(stats["wakes"]),
-            "initial": int(stats["initial"]),
+            "initial": int(stats["initial"]), "engine": engine_kind(),
             "rss_baseline_mb": baseline, "peak_rss_mb": _peak_rss_mb()}
 
 
@@ -251,6 +252,7 @@ def machine_info() -> dict[str, Any]:
     import numpy
     import simpy
 
+    from sim.engine import engine_kind
 
     usable: int | None
     try:
@@ -259,7 +261,8 @@ def machine_info() -> dict[str, Any]:
         usable = os.cpu_count()
     return {"platform": platform.platform(), "machine": platform.machine(), "cpu_count": os.cpu_count(),
             "cpus_usable": usable, "python": platform.python_version(), "simpy": simpy.__version__,
-            "numpy": numpy.__version__, "caseload_sim": __version__, "loadavg_start": _loadavg()}
+            "numpy": numpy.__version__, "caseload_sim": __version__, "engine": engine_kind(),
+            "loadavg_start": _loadavg()}
 
 
 def _loadavg() -> list[float] | None:
@@ -352,6 +355,8 @@ def run_bench(scale: float = 0.25, years: float = 1.0, sweep_replications: int =
         f"{TARGET_RSS_YEARS:g} years; measure it with: caseload bench --scale 1 --years 4",
         "Model wall is run_replication's wall_s (set-up, simulation and KPI tables); events = processes + timeouts.",
         "Peak RSS is the whole child interpreter's high-water mark, including imports (see rss_baseline_mb).",
+        f"The model ran the {model.get('engine', '?')} engine (compiled: sim/engine built with mypyc at install, "
+        "hatch_build.py; pure: its Python sources, e.g. with CASELOAD_PURE_PYTHON=1); the results are the same.",
         f"national_year_s is extrapolated, not measured: {national['seconds_basis']}.",
         f"national_year_peak_rss_mb is {national['peak_rss_basis']}; "
         "its target (one year) is judged only when the bench simulates one year.",
@@ -377,7 +382,8 @@ def format_bench(r: dict[str, Any]) -> str:
     t = r["targets"]
     lines = [
         f"caseload bench: scale {r['scale']:g}, {r['years']:g} years | {mi['platform']} | "
-        f"{mi['cpu_count']} cpus | Python {mi['python']} | SimPy {mi['simpy']} | load {mi['loadavg_start']}",
+        f"{mi['cpu_count']} cpus | Python {mi['python']} | SimPy {mi['simpy']} | engine {m.get('engine', '?')} "
+        f"| load {mi['loadavg_start']}",
         "",
         f"{'measure':<34}{'value':>16}  {'target':<40}{'':>8}",
         f"{'model / SimPy floor (wall)':<34}{r['model_over_floor']:>16.2f}  {t['model_over_floor']['target']:<40}"

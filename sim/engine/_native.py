@@ -1,0 +1,74 @@
+"""Which engine runs: the modules compiled by mypyc at install (hatch_build.py), or their sources.
+
+An install compiles the engine's modules to C extensions beside their sources, and Python imports
+an extension before a source of the same name. So an engine source edited after the install would
+be shadowed by its stale extension: the tests would test the old code and mutation testing would
+see no mutant. Before any engine module is imported (sim/engine/__init__.py), this compares each
+source with the hash recorded when it was compiled; if one differs, or `CASELOAD_PURE_PYTHON` is
+set, the whole engine is loaded from its sources (all or nothing: compiled modules call each other
+directly, so they cannot be mixed with sources). The results are the same either way; only the
+speed differs (`engine_kind` says which runs; the benchmark reports it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.abc
+import importlib.util
+import json
+import os
+import sys
+import warnings
+from importlib.machinery import ModuleSpec
+from pathlib import Path
+
+HERE = Path(__file__).parent
+PACKAGE = "sim.engine"
+MANIFEST = HERE / "_compiled.json"
+PURE_ENV = "CASELOAD_PURE_PYTHON"
+
+_kind = "pure"
+
+
+class SourcesFirst(importlib.abc.MetaPathFinder):
+    """Finds the engine's modules in their .py sources, ahead of the compiled extensions."""
+
+    def find_spec(self, fullname: str, path: object = None, target: object = None) -> ModuleSpec | None:
+        package, _, name = fullname.rpartition(".")
+        if package != PACKAGE:
+            return None
+        source = HERE / f"{name}.py"
+        return importlib.util.spec_from_file_location(fullname, source) if source.is_file() else None
+
+
+def stale_sources(manifest: dict) -> list[str]:
+    """The compiled sources whose text changed since they were compiled (or that went away)."""
+    recorded: dict[str, str] = manifest.get("sources", {})
+    return sorted(name for name, digest in recorded.items()
+                  if not (HERE / name).is_file() or hashlib.sha256((HERE / name).read_bytes()).hexdigest() != digest)
+
+
+def choose() -> str:
+    """Decide, once, whether the compiled engine may be used; return "compiled" or "pure"."""
+    global _kind
+    if not MANIFEST.is_file():
+        _kind = "pure"  # nothing was compiled (a pure install, or a checkout not installed)
+        return _kind
+    stale = stale_sources(json.loads(MANIFEST.read_text()))
+    forced = os.environ.get(PURE_ENV, "") not in ("", "0")
+    if stale or forced:
+        if stale and not forced:
+            warnings.warn(f"caseload-sim: {', '.join(stale)} changed since the engine was compiled, so the "
+                          f"engine runs from its sources (same results, slower); `pip install -e .` compiles "
+                          f"it again", stacklevel=2)
+        if not any(isinstance(f, SourcesFirst) for f in sys.meta_path):
+            sys.meta_path.insert(0, SourcesFirst())
+        _kind = "pure"
+    else:
+        _kind = "compiled"
+    return _kind
+
+
+def engine_kind() -> str:
+    """"compiled" when the mypyc-compiled engine runs, "pure" when its Python sources do."""
+    return _kind
