@@ -54,6 +54,30 @@ def test_the_compiled_engine_gives_the_tables_of_its_sources_bit_for_bit():
     assert compiled["digest"] == pure["digest"]
 
 
+def test_extensions_without_the_record_of_their_build_are_not_trusted(tmp_path):
+    """A build whose manifest is missing cannot be checked: choose() runs the sources (in a fresh
+    interpreter, as in the test below)."""
+    probe = textwrap.dedent(f"""
+        import importlib.util, json, warnings
+        from pathlib import Path
+        spec = importlib.util.spec_from_file_location("native_probe", {str(native.HERE / "_native.py")!r})
+        native = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(native)
+        native.MANIFEST = Path({str(tmp_path / "missing.json")!r})
+        native.compiled_modules = lambda: ["model.so"]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            kind = native.choose()
+        import sim.engine.model as model
+        print(json.dumps({{"kind": kind, "warned": [str(w.message) for w in caught], "file": model.__file__}}))
+    """)
+    env = {k: v for k, v in os.environ.items() if k != native.PURE_ENV}
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    assert got["kind"] == "pure" and got["file"].endswith("model.py")
+    assert len(got["warned"]) == 1 and "missing.json changed or went missing" in got["warned"][0]
+
+
 def test_a_source_edited_after_the_build_is_found_stale():
     sources = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in native.HERE.glob("*.py")}
     assert native.stale_sources({"sources": sources}) == []
@@ -74,6 +98,7 @@ def test_a_stale_build_runs_the_engine_from_its_sources(tmp_path):
         manifest = Path({str(tmp_path / "m.json")!r})
         manifest.write_text(json.dumps({{"sources": {{"hazard.py": "0" * 64}}}}))
         native.MANIFEST = manifest
+        native.compiled_modules = lambda: ["hazard.so"]  # as in an install that compiled (also without a compiler)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             kind = native.choose()

@@ -19,7 +19,7 @@ import json
 import os
 import sys
 import warnings
-from importlib.machinery import ModuleSpec
+from importlib.machinery import EXTENSION_SUFFIXES, ModuleSpec
 from pathlib import Path
 
 HERE = Path(__file__).parent
@@ -48,19 +48,25 @@ def stale_sources(manifest: dict) -> list[str]:
                   if not (HERE / name).is_file() or hashlib.sha256((HERE / name).read_bytes()).hexdigest() != digest)
 
 
+def compiled_modules() -> list[str]:
+    """The engine's compiled extension modules present beside the sources."""
+    return sorted(p.name for p in HERE.iterdir() if p.name.endswith(tuple(EXTENSION_SUFFIXES)))
+
+
 def choose() -> str:
     """Decide, once, whether the compiled engine may be used; return "compiled" or "pure"."""
     global _kind
-    if not MANIFEST.is_file():
+    if not compiled_modules():
         _kind = "pure"  # nothing was compiled (a pure install, or a checkout not installed)
         return _kind
-    stale = stale_sources(json.loads(MANIFEST.read_text()))
+    # extensions without the record of their build cannot be checked: as stale as an edited source
+    stale = stale_sources(json.loads(MANIFEST.read_text())) if MANIFEST.is_file() else [MANIFEST.name]
     forced = os.environ.get(PURE_ENV, "") not in ("", "0")
     if stale or forced:
         if stale and not forced:
-            warnings.warn(f"caseload-sim: {', '.join(stale)} changed since the engine was compiled, so the "
-                          f"engine runs from its sources (same results, slower); `pip install -e .` compiles "
-                          f"it again", stacklevel=2)
+            warnings.warn(f"caseload-sim: {', '.join(stale)} changed or went missing since the engine was "
+                          "compiled, so the engine runs from its sources (same results, slower); "
+                          "`pip install -e .` compiles it again", stacklevel=2)
         if not any(isinstance(f, SourcesFirst) for f in sys.meta_path):
             sys.meta_path.insert(0, SourcesFirst())
         _kind = "pure"

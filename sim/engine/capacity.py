@@ -24,7 +24,7 @@ class Ledger:
         if hours_per_day is not None:
             # a plain list: one element is read or written per booking, and list indexing is
             # several times cheaper than numpy scalar indexing in this hot path
-            self.free = np.where(calendar.working, hours_per_day, 0.0).astype(float).tolist()
+            self.free: list[float] = np.where(calendar.working, hours_per_day, 0.0).astype(float).tolist()
         self.n = calendar.n_days
         self._next_working = calendar.next_working  # calendar.next_working_day, inlined in book (per booking)
 

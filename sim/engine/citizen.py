@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 from sim.engine.randomness import (
     COL_FRAILTY,
@@ -26,7 +26,7 @@ from sim.engine.randomness import (
 # A spell's record (talks, offer days, ...) before its first entry. Why shared and not a fresh empty
 # list per spell: most citizens in stock have no offer or clarification yet, and five empty lists were
 # about 280 bytes of each citizen's record, over a tenth of a national run's memory.
-NONE_YET: tuple[()] = ()
+NONE_YET: Final[tuple[()]] = ()
 
 
 class Citizen:
@@ -76,7 +76,7 @@ class Citizen:
     provider: str  # who runs its course now
     plan: list[tuple[float, int, int, Any]]  # heap of (day, sequence, kind, payload)
     seq: int
-    booking: Any  # None, or (day, provider (None for a hand-over), hours, joint provider, channel)
+    booking: tuple[float, str, float, str | None, int] | None  # None, or (day, provider, hours, joint, channel)
     talks: list[tuple[float, str]] | tuple[()]  # (day, provider) of the spell's talks
     offer_days: list[float] | tuple[()]
     clar_days: list[float] | tuple[()]  # days the spell's clarifications were held
@@ -90,7 +90,7 @@ class Citizen:
     first_block: Any  # the talk block that holds its first talk
     place: int  # index of its municipality (sim.engine.places)
     fund: int  # index of its a-kasse
-    handover: Any  # None, or (day, hand-over rule): when the case passes to the hand-over's to_provider
+    handover: tuple[float, Any] | None  # None, or (day, hand-over rule): when the case passes to its to_provider
     lifted: bool  # an exemption of this spell was lifted to keep a pool's cap (the rest of it is planned in)
 
     def uniform(self, streams: Streams) -> float:

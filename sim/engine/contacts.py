@@ -6,7 +6,7 @@ Prepared once per run from the scenario, so that the SimPy loop only looks numbe
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 
@@ -18,7 +18,7 @@ from sim.engine.randomness import Streams
 from sim.inputs.rules import CURRENT_PROVIDER
 from sim.inputs.schema import Scenario
 
-DAYS_PER_MONTH = 365.25 / 12
+DAYS_PER_MONTH: Final = 365.25 / 12
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ import heapq
 import math
 from collections import deque
 from collections.abc import Callable
-from typing import Protocol
+from typing import Final, Protocol
 
 from scipy.special import ndtr, ndtri
 
@@ -47,9 +47,12 @@ from sim.inputs.rules import RuleSet
 from sim.inputs.schema import Exemption
 
 # the citizen flag each pool decides (attribute names of sim.engine.citizen.Citizen)
-MAIN_FLAG, SEPARATE_FLAG, OFFER_FLAG = "exempt", "exempt_separate", "exempt_offer"
+MAIN_FLAG: Final = "exempt"
+SEPARATE_FLAG: Final = "exempt_separate"
+OFFER_FLAG: Final = "exempt_offer"
 # what a managed pool's measure counts at month 6: the talk minimums or the offer minimum
-TALKS, OFFERS = 0, 1
+TALKS: Final = 0
+OFFERS: Final = 1
 
 
 class ExemptionPolicy(Protocol):

@@ -18,17 +18,18 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Final
 
 import numpy as np
 from scipy import special, stats
 
-INF = math.inf
-WEEK = 7.0
+INF: Final = math.inf
+WEEK: Final = 7.0
 
 # The exits of the hazard model that are not moves to another group: to work or education (the
 # destination the effects act on) and any other exit (flex-job, pension, leaving the system).
-WORK = "work"
-OTHER = "other"
+WORK: Final = "work"
+OTHER: Final = "other"
 
 # A window of effect on the job hazard: (start day, end day, multiplier), absolute simulation days.
 Window = tuple[float, float, float]

@@ -32,6 +32,7 @@ import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from heapq import heappop
+from typing import Final
 
 import simpy
 from simpy.events import NORMAL, URGENT
@@ -63,9 +64,9 @@ from sim.engine.timeline import RuleTimeline
 from sim.engine.wakes import CONTACT, EXIT, HANDOVER, INTERRUPT, REPLAN, RESUME, START, Wake
 from sim.engine.workdays import WorkingCalendar
 
-STOCK_KEY_BASE = 1 << 50
-GROUP_KEY_SHIFT = 40
-BOOKING_MARGIN_DAYS = 800
+STOCK_KEY_BASE: Final = 1 << 50
+GROUP_KEY_SHIFT: Final = 40
+BOOKING_MARGIN_DAYS: Final = 800
 
 
 @contextmanager
@@ -108,7 +109,7 @@ class Model:
         sc = params.scenario
         self.streams = Streams(seed, replication)
         self.env = simpy.Environment()
-        self.horizon = float(sc.horizon_days)
+        self.horizon: float = float(sc.horizon_days)
         self.groups = list(sc.groups)
         self.providers = list(sc.capacity.providers)
         self.gidx = {g: i for i, g in enumerate(self.groups)}
@@ -139,16 +140,16 @@ class Model:
         self._reassess = self.exemptions.managed and sc.exemption.reassess_at_talks and self.exemptions.may_exempt()
         self.default_provider = sc.capacity.default_provider
         eff = sc.effects
-        self.talk_days = eff.talk_weeks * 7.0
-        self.threat_days = eff.threat_weeks * 7.0
-        self.need_weight = eff.talk_effect_by_need
+        self.talk_days: float = eff.talk_weeks * 7.0
+        self.threat_days: float = eff.threat_weeks * 7.0
+        self.need_weight: float = eff.talk_effect_by_need
         self.offer_mix = OfferMix(sc, self.streams)
         self.gconst = group_constants(sc)
         self._exhaustion = {g: grp.exhaustion for g, grp in sc.groups.items()}  # looked up per spell
         self.planning = sc.planning
         self.planner = Planner(sc.planning, {g: gc.on_request_rate for g, gc in self.gconst.items()}, self.streams)
         self._task = TaskCosts(sc, self.gconst, self.streams).task  # bound once: called per booking
-        self.provider_talk_mult = dict(sc.trials.talk_multiplier)
+        self.provider_talk_mult: dict[str, float] = dict(sc.trials.talk_multiplier)
         self.trials = TrialCourses(sc.trials, trial_window(self.timeline, sc.start_date), self.places.free_choice)
         self.routed = {r.from_group for _, rs in self.timeline for r in rs.routing.routes}
         self.dists = spell_distributions(params.scenario)
@@ -335,7 +336,7 @@ class Model:
         switches = bool(self.switch_days)
         next_switch = self.next_switch
         while True:
-            now = env.now
+            now: float = env.now
             booking = c.booking
             wake = booking[0] if booking is not None else INF
             work_exit, fixed_exit = c.work_exit, c.fixed_exit
@@ -429,7 +430,7 @@ class Model:
             return
         target, _, kind, payload = plan[0]
         provider, hours, joint, channel = self._task(c, kind, payload)
-        now = self.env.now
+        now: float = self.env.now
         ledger = self.ledgers[provider]
         day = ledger.book(max(target, now), hours)
         if target > now and day > deadline(c, kind, payload):  # deadline() only when it can matter
@@ -456,7 +457,7 @@ class Model:
         c.booking = None
 
     def _replan(self, c: Citizen) -> None:
-        now = self.env.now
+        now: float = self.env.now
         self._cancel_booking(c)
         rules = self.rules_at(now)
         c.rules = rules
@@ -465,9 +466,11 @@ class Model:
 
     # -- contacts and effects ---------------------------------------------------------------------
     def _do_contact(self, c: Citizen) -> None:
-        now = self.env.now
+        now: float = self.env.now
         target, _, kind, payload = heappop(c.plan)
-        day, provider, hours, joint, channel = c.booking
+        booking = c.booking
+        assert booking is not None  # it woke for this booked contact
+        day, provider, hours, joint, channel = booking
         c.booking = None
         gc = self.gconst[c.g]
         gi = gc.index
@@ -536,8 +539,10 @@ class Model:
     def _hand_over(self, c: Citizen) -> None:
         """The case passes to the hand-over's to_provider today. A booked talk that goes with the
         case (on request, or held by whoever holds it) moves to the new holder's diary."""
-        now = self.env.now
-        _, rule = c.handover
+        now: float = self.env.now
+        handover = c.handover
+        assert handover is not None  # it woke for this hand-over
+        _, rule = handover
         c.handover = None
         gi = self.gconst[c.g].index
         p_from = self.pidx[c.provider]
@@ -555,7 +560,7 @@ class Model:
     def _exit(self, c: Citizen, dest: str) -> bool:
         """End the current spell; return True if the citizen goes on (in another group, or in the
         same one when the move it drew leads into a closed programme)."""
-        now = self.env.now
+        now: float = self.env.now
         rules = self.rules_at(now)
         if rules.closures and dest in self.gidx:
             dest = rules.destination(c.g, dest)

@@ -7,12 +7,12 @@ who moves between groups must not be counted twice in "all"."""
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Final, Protocol
 
 from sim.engine.citizen import Citizen
 
-YEAR_DAYS = 365.25
-ANY_GROUP = "*"
+YEAR_DAYS: Final = 365.25
+ANY_GROUP: Final = "*"
 
 
 class TouchSink(Protocol):

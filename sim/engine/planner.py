@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from typing import Any
+from typing import Any, Final
 
 from sim.engine.citizen import Citizen, applies
 from sim.engine.clarification_clock import next_due
@@ -27,7 +27,11 @@ from sim.engine.randomness import Streams
 from sim.inputs.rules import CURRENT_PROVIDER, GroupRules, RuleSet, TalkBlock
 from sim.inputs.schema import Planning
 
-TALK, OFFER, CLARIF, HANDOVER, ON_REQUEST = range(5)
+TALK: Final = 0
+OFFER: Final = 1
+CLARIF: Final = 2
+HANDOVER: Final = 3
+ON_REQUEST: Final = 4
 
 # (target, kind, payload, due) relative to the spell start, in the order the items are numbered
 PlanItem = tuple[float, int, Any, float | None]

@@ -13,7 +13,7 @@ import calendar
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 
@@ -22,7 +22,7 @@ from sim.engine.randomness import COL_FRAILTY, COL_PRIOR_HOURS, COL_SHORT_ABSENC
 from sim.inputs.errors import ParamError
 from sim.inputs.schema import Group, Scenario
 
-DAYS_PER_YEAR = 365.25
+DAYS_PER_YEAR: Final = 365.25
 
 
 def spell_distributions(scenario: Scenario) -> dict[str, SpellDistribution]:

@@ -11,7 +11,7 @@ course counts for its block whoever holds it.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Final
 
 from scipy.special import ndtr, ndtri
 
@@ -21,7 +21,9 @@ from sim.engine.randomness import COL_FRAILTY, COL_PROVIDER_CHOICE, COL_TRIAL
 from sim.inputs.rules import Handover, RuleSet, TalkBlock, TrialRule
 from sim.inputs.schema import Trials
 
-FREE_CHOICE, EXTENDED = "free_choice", "extended"  # the trial arms, as the recorder and studies name them
+# the trial arms, as the recorder and studies name them
+FREE_CHOICE: Final = "free_choice"
+EXTENDED: Final = "extended"
 
 
 def trial_window(timeline: list[tuple[int, RuleSet]], start_date: Any) -> tuple[float, float]:

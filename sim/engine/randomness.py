@@ -13,27 +13,28 @@ do not depend on how many contacts the spells before it had.
 from __future__ import annotations
 
 import hashlib
-from typing import Protocol
+from typing import Final, Protocol
 
 import numpy as np
 
-ROW_WIDTH = 32
+ROW_WIDTH: Final = 32
 
 # Fixed columns of a citizen's row; the columns from FIRST_FREE on are read in sequence.
-COL_FRAILTY = 0
-COL_UNDER_30 = 1
-COL_SHORT_ABSENCE = 2
-COL_PRIOR_HOURS = 3
-COL_EXEMPTION = 4
-COL_PROVIDER_CHOICE = 5
-COL_ROUTING = 6
-COL_ASSESSMENT = 7
-COL_SEPARATE_EXEMPTION = 8  # the separately deciding provider's exemption (the a-kasse's)
-COL_TRIAL = 9
-FIRST_FREE = 10  # columns FIRST_FREE.. FIRST_CONTACT-1: the exit draws of the citizen's spells, in order
-FIRST_CONTACT = 21  # columns FIRST_CONTACT.. ROW_WIDTH-1: the draws of its contacts, in order
+COL_FRAILTY: Final = 0
+COL_UNDER_30: Final = 1
+COL_SHORT_ABSENCE: Final = 2
+COL_PRIOR_HOURS: Final = 3
+COL_EXEMPTION: Final = 4
+COL_PROVIDER_CHOICE: Final = 5
+COL_ROUTING: Final = 6
+COL_ASSESSMENT: Final = 7
+COL_SEPARATE_EXEMPTION: Final = 8  # the separately deciding provider's exemption (the a-kasse's)
+COL_TRIAL: Final = 9
+FIRST_FREE: Final = 10  # columns FIRST_FREE.. FIRST_CONTACT-1: the exit draws of the citizen's spells, in order
+FIRST_CONTACT: Final = 21  # columns FIRST_CONTACT.. ROW_WIDTH-1: the draws of its contacts, in order
 # the private streams that continue each sequence once its columns are used up
-EXIT_DRAWS, CONTACT_DRAWS = "citizen", "citizen-contacts"
+EXIT_DRAWS: Final = "citizen"
+CONTACT_DRAWS: Final = "citizen-contacts"
 
 
 def place_stream(group: str, kind: str) -> str:
@@ -77,7 +78,7 @@ class Streams:
         return np.random.Generator(np.random.Philox(ss))
 
 
-OVERFLOW_CHUNK = 8  # values of a private stream held at a time (at least; see OverflowDraws)
+OVERFLOW_CHUNK: Final = 8  # values of a private stream held at a time (at least; see OverflowDraws)
 
 
 class OverflowDraws:

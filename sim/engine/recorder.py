@@ -11,21 +11,32 @@ touching the hot path, and counting can be tested without the definitions.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Final
 
 import numpy as np
 
 # The follow-up windows of the result goals "exit to work or education after 3 and 6 months"
 # (domain.md §6): measurement definitions of the KPIs, not legal deadlines (those live in the
 # rule-set files).
-THREE_MONTHS = 91.0
-SIX_MONTHS = 182.0
+THREE_MONTHS: Final = 91.0
+SIX_MONTHS: Final = 182.0
 
 # Weekly measures recorded per (week, group, provider).
 WEEKLY = ("entries", "exits", "exits_work", "talks_held", "offers_started", "clarifications",
           "caseworker_hours", "stock_delta", "offer_dkk", "moves_in", "exits_external", "exits_other")
-(W_ENTRIES, W_EXITS, W_EXITS_WORK, W_TALKS, W_OFFERS, W_CLARIF, W_HOURS, W_STOCK, W_OFFER_DKK,
- W_MOVES_IN, W_EXITS_EXTERNAL, W_EXITS_OTHER) = range(len(WEEKLY))
-WEEKS_PER_YEAR = 365.25 / 7.0
+W_ENTRIES: Final = 0
+W_EXITS: Final = 1
+W_EXITS_WORK: Final = 2
+W_TALKS: Final = 3
+W_OFFERS: Final = 4
+W_CLARIF: Final = 5
+W_HOURS: Final = 6
+W_STOCK: Final = 7
+W_OFFER_DKK: Final = 8
+W_MOVES_IN: Final = 9
+W_EXITS_EXTERNAL: Final = 10
+W_EXITS_OTHER: Final = 11
+WEEKS_PER_YEAR: Final = 365.25 / 7.0
 
 # Trigger events of the work items (sim.inputs.rules.TRIGGERS), counted per (rule period, group,
 # provider). A rule period is the stretch of the run under one rule set; a citizen-week is 7 days
@@ -33,7 +44,14 @@ WEEKS_PER_YEAR = 365.25 / 7.0
 # a move to another group is a "group_change" (and a "spell_start" of the new spell).
 TRIGGER_EVENTS = ("talk", "spell_start", "citizen_week", "offer", "group_change", "exit", "exit_other",
                   "clarification")
-T_TALK, T_START, T_WEEK, T_OFFER, T_MOVE, T_EXIT, T_EXIT_OTHER, T_CLARIF = range(len(TRIGGER_EVENTS))
+T_TALK: Final = 0
+T_START: Final = 1
+T_WEEK: Final = 2
+T_OFFER: Final = 3
+T_MOVE: Final = 4
+T_EXIT: Final = 5
+T_EXIT_OTHER: Final = 6
+T_CLARIF: Final = 7
 _MEASURE_TRIGGER = {W_TALKS: T_TALK, W_OFFERS: T_OFFER, W_CLARIF: T_CLARIF}
 
 # Per-group counters (index = group).

@@ -9,7 +9,7 @@ defined elsewhere (sim.metrics).
 
 from __future__ import annotations
 
-from typing import NamedTuple, Protocol
+from typing import Final, NamedTuple, Protocol
 
 from scipy.special import ndtri
 
@@ -20,8 +20,8 @@ from sim.engine.randomness import COL_FRAILTY
 from sim.engine.recorder import SIX_MONTHS
 from sim.inputs.rules import Clarification, GroupRules, OfferRule, TalkBlock
 
-ON_TIME = 1e-9  # a contact on its deadline day counts as in time despite rounding
-SAME_DAY = 1e-6  # two due days computed along different sums of the same rule days
+ON_TIME: Final = 1e-9  # a contact on its deadline day counts as in time despite rounding
+SAME_DAY: Final = 1e-6  # two due days computed along different sums of the same rule days
 
 
 class ComplianceSink(Protocol):

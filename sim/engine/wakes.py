@@ -17,11 +17,17 @@ of callbacks is shared by all wake-ups of a model, since step never changes it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 # What a citizen does when a wake-up comes (Wake.what); the four below START are what it sleeps
 # towards (the model tests `what < START`)
-CONTACT, EXIT, REPLAN, HANDOVER, START, RESUME, INTERRUPT = range(7)
+CONTACT: Final = 0
+EXIT: Final = 1
+REPLAN: Final = 2
+HANDOVER: Final = 3
+START: Final = 4
+RESUME: Final = 5
+INTERRUPT: Final = 6
 
 
 class Wake:
