@@ -2,7 +2,8 @@
 
 Why: the engine's per-event Python is most of a run's time (issue 14). mypyc, the compiler that
 ships with mypy, turns the same typed modules into C extensions that compute the same floats in
-the same order, so every output stays identical while a replication runs about 1.4 times faster.
+the same order, so every output stays identical while a replication runs about twice as fast
+(1.3-2.3 times on a noisy 2-core machine, README "Benchmark").
 
 What it does, for `pip install .` and `pip install -e .` alike: compile the engine's modules in a
 scratch folder, copy the extensions next to their sources (an editable install imports them from
@@ -16,15 +17,15 @@ installs pure Python (the same results, slower). `CASELOAD_PURE_PYTHON=1` skips 
 
 from __future__ import annotations
 
-import hashlib
+import importlib.util
 import json
-import os
 import shutil
 import subprocess
 import sys
 import sysconfig
 import tempfile
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
@@ -32,7 +33,6 @@ from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 ENGINE = Path("sim") / "engine"
 NOT_COMPILED = {"__init__.py", "_native.py"}  # the package and the loader that chooses stay Python
 GROUP = "sim_engine"  # name of mypyc's shared runtime library (sim_engine__mypyc.*.so, at the root)
-MANIFEST = "_compiled.json"
 
 SETUP = f"""
 import sys
@@ -45,12 +45,18 @@ setup(name="sim-engine-compiled", packages=[], py_modules=[],
 """
 
 
+def native(root: Path) -> ModuleType:
+    """sim/engine/_native.py, loaded by path (the package's dependencies are not installed yet): the
+    manifest, the source hash and the pure-Python switch that the engine checks at import."""
+    spec = importlib.util.spec_from_file_location("caseload_engine_native", root / ENGINE / "_native.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def engine_sources(root: Path) -> list[Path]:
     return sorted(p for p in (root / ENGINE).glob("*.py") if p.name not in NOT_COMPILED)
-
-
-def source_hash(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def extension_suffix() -> str:
@@ -63,11 +69,12 @@ def remove_old_build(root: Path) -> None:
         p.unlink()
     for p in root.glob(f"{GROUP}__mypyc*{extension_suffix()}"):
         p.unlink()
-    (root / ENGINE / MANIFEST).unlink(missing_ok=True)
+    native(root).MANIFEST.unlink(missing_ok=True)
 
 
 def compile_engine(root: Path) -> list[Path]:
-    """Compile the engine in a scratch folder; copy the extensions into the tree; return them."""
+    """Compile the engine in a scratch folder; copy the extensions into the tree and record the
+    sources' hashes; return the files written."""
     sources = engine_sources(root)
     with tempfile.TemporaryDirectory(prefix="caseload-mypyc-") as tmp:
         work = Path(tmp)
@@ -84,9 +91,10 @@ def compile_engine(root: Path) -> list[Path]:
             target = root / ext.relative_to(work / "lib")
             shutil.copy2(ext, target)
             built.append(target)
-    manifest = {"sources": {p.name: source_hash(p) for p in sources}, "python": sys.version.split()[0]}
-    (root / ENGINE / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
-    return built
+    record = native(root)
+    manifest = {"sources": {p.name: record.source_hash(p) for p in sources}, "python": sys.version.split()[0]}
+    record.MANIFEST.write_text(json.dumps(manifest, indent=1) + "\n")
+    return [*built, record.MANIFEST]
 
 
 class CustomBuildHook(BuildHookInterface):
@@ -95,7 +103,7 @@ class CustomBuildHook(BuildHookInterface):
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
         root = Path(self.root)
         remove_old_build(root)
-        if os.environ.get("CASELOAD_PURE_PYTHON", "") not in ("", "0"):
+        if native(root).pure_forced():
             print("caseload-sim: CASELOAD_PURE_PYTHON is set: the engine stays pure Python", file=sys.stderr)
             return
         try:
@@ -108,5 +116,5 @@ class CustomBuildHook(BuildHookInterface):
         build_data["pure_python"] = False
         build_data["infer_tag"] = True
         if version != "editable":  # an editable install imports them from the checkout
-            for path in [*built, root / ENGINE / MANIFEST]:
+            for path in built:
                 build_data["force_include"][str(path)] = str(path.relative_to(root))

@@ -8,6 +8,9 @@ source with the hash recorded when it was compiled; if one differs, or `CASELOAD
 set, the whole engine is loaded from its sources (all or nothing: compiled modules call each other
 directly, so they cannot be mixed with sources). The results are the same either way; only the
 speed differs (`engine_kind` says which runs; the benchmark reports it).
+
+Standard library only: the build hook (hatch_build.py) loads this file by path for the manifest,
+the hash and the switch, before the package's dependencies are installed.
 """
 
 from __future__ import annotations
@@ -41,11 +44,21 @@ class SourcesFirst(importlib.abc.MetaPathFinder):
         return importlib.util.spec_from_file_location(fullname, source) if source.is_file() else None
 
 
+def source_hash(path: Path) -> str:
+    """The hash a source is recorded with when compiled (hatch_build.py) and checked against here."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def pure_forced() -> bool:
+    """Whether `CASELOAD_PURE_PYTHON` asks for the sources (at install: no compilation)."""
+    return os.environ.get(PURE_ENV, "") not in ("", "0")
+
+
 def stale_sources(manifest: dict) -> list[str]:
     """The compiled sources whose text changed since they were compiled (or that went away)."""
     recorded: dict[str, str] = manifest.get("sources", {})
     return sorted(name for name, digest in recorded.items()
-                  if not (HERE / name).is_file() or hashlib.sha256((HERE / name).read_bytes()).hexdigest() != digest)
+                  if not (HERE / name).is_file() or source_hash(HERE / name) != digest)
 
 
 def compiled_modules() -> list[str]:
@@ -61,7 +74,7 @@ def choose() -> str:
         return _kind
     # extensions without the record of their build cannot be checked: as stale as an edited source
     stale = stale_sources(json.loads(MANIFEST.read_text())) if MANIFEST.is_file() else [MANIFEST.name]
-    forced = os.environ.get(PURE_ENV, "") not in ("", "0")
+    forced = pure_forced()
     if stale or forced:
         if stale and not forced:
             warnings.warn(f"caseload-sim: {', '.join(stale)} changed or went missing since the engine was "

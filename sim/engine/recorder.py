@@ -36,6 +36,9 @@ W_OFFER_DKK: Final = 8
 W_MOVES_IN: Final = 9
 W_EXITS_EXTERNAL: Final = 10
 W_EXITS_OTHER: Final = 11
+# one name per measure, in WEEKLY's order (single Final names: compiled code reads them as constants)
+assert [W_ENTRIES, W_EXITS, W_EXITS_WORK, W_TALKS, W_OFFERS, W_CLARIF, W_HOURS, W_STOCK, W_OFFER_DKK, W_MOVES_IN,
+        W_EXITS_EXTERNAL, W_EXITS_OTHER] == list(range(len(WEEKLY)))
 WEEKS_PER_YEAR: Final = 365.25 / 7.0
 
 # Trigger events of the work items (sim.inputs.rules.TRIGGERS), counted per (rule period, group,
@@ -52,6 +55,7 @@ T_MOVE: Final = 4
 T_EXIT: Final = 5
 T_EXIT_OTHER: Final = 6
 T_CLARIF: Final = 7
+assert [T_TALK, T_START, T_WEEK, T_OFFER, T_MOVE, T_EXIT, T_EXIT_OTHER, T_CLARIF] == list(range(len(TRIGGER_EVENTS)))
 _MEASURE_TRIGGER = {W_TALKS: T_TALK, W_OFFERS: T_OFFER, W_CLARIF: T_CLARIF}
 
 # Per-group counters (index = group).
