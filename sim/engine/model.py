@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import gc
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from heapq import heappop
 from typing import Final
@@ -41,6 +41,7 @@ from sim.engine.capacity import Ledger, hours_per_day
 from sim.engine.citizen import NONE_YET, Citizen, new_citizen, spell_record
 from sim.engine.clarification_clock import next_due, stay_start
 from sim.engine.contacts import OfferMix, TaskCosts, group_constants
+from sim.engine.event_queue import EventQueue
 from sim.engine.exemption import MAIN_FLAG, TALKS, ExemptionPool, Exemptions
 from sim.engine.exits import add_window, redraw_fixed_exit, start_exit_clocks
 from sim.engine.hazard import INF, WORK
@@ -158,15 +159,26 @@ class Model:
         self.n_processes = 0  # SimPy processes started
         self.n_timeouts = 0  # SimPy timeouts yielded (the benchmark's floor repeats these counts)
         self.active: dict[int, Citizen] = {}
-        # SimPy's queue takes a citizen's Wake as it takes an event (sim.engine.wakes)
-        self._schedule: Callable[..., None] = self.env.schedule
-        self._wake_callbacks = [self._on_wake]  # shared by every wake-up (see sim.engine.wakes)
+        # SimPy's queue takes a citizen's Wake as it takes an event (sim.engine.wakes), and the engine
+        # drives that queue itself (sim.engine.event_queue)
+        self.queue = EventQueue(self.env)
+        self._wake_callbacks = [self.on_wake]  # shared by every wake-up (see sim.engine.wakes)
         self._current: Citizen | None = None  # the citizen being stepped (it cannot interrupt itself)
         self.by_place = PlaceTally(len(self.places), len(self.groups), len(self.providers))
         self.closed_moves: dict[str, int] = {}  # group -> moves into a closed programme ignored (the citizen stayed)
 
     # -- set-up --------------------------------------------------------------------------------
     def run(self) -> Recorder:
+        # the collector is off from the first citizen on: creating the initial stock (hundreds of
+        # thousands of objects in a national run) set off full collections that walked them all
+        with without_gc_pauses():
+            self._populate()
+            self.queue.run(self.horizon, self)
+            self._finish()
+        return self.recorder
+
+    def _populate(self) -> None:
+        """Launch the initial stock and start the arrivals, the pool keepers and the rule changes."""
         env = self.env
         for g in self.groups:
             gi = self.gidx[g]
@@ -184,10 +196,6 @@ class Model:
                 env.process(self._pool_keeper(pool, flag))
         if self.switch_days:
             env.process(self._rule_changes())
-        with without_gc_pauses():
-            env.run(until=self.horizon)
-        self._finish()
-        return self.recorder
 
     # -- the exemption pools ----------------------------------------------------------------------
     def _pool_keeper(self, pool: ExemptionPool, flag: str):
@@ -230,7 +238,7 @@ class Model:
             c.lifted = True
             if c.running:
                 if c is not self._current:
-                    self._schedule(Wake(c, self._wake_callbacks, INTERRUPT), URGENT)
+                    self.queue.schedule(Wake(c, self._wake_callbacks, INTERRUPT), URGENT, 0.0)
             elif c.proc is not None and self.exemptions.managed:
                 # its process ended because nothing was due before the horizon: plan the rest of
                 # the spell and let it go on (else a lift near the end of a run would change nothing).
@@ -287,9 +295,9 @@ class Model:
         w = Wake(c, self._wake_callbacks, START if start is not None else RESUME, start)
         c.proc = w
         c.running = True
-        self._schedule(w, URGENT)
+        self.queue.schedule(w, URGENT, 0.0)
 
-    def _on_wake(self, w: Wake) -> None:
+    def on_wake(self, w: Wake) -> None:
         """SimPy calls this when a citizen's wake-up comes: do what it woke for, then step on."""
         c = w.citizen
         if c is None:
@@ -364,7 +372,7 @@ class Model:
                 self.n_timeouts += 1
                 w.what = what
                 w.callbacks = self._wake_callbacks
-                self._schedule(w, NORMAL, wake - now)
+                self.queue.schedule(w, NORMAL, wake - now)
                 return
             self.events += 1
             if not self._handle(c, what):

@@ -1,0 +1,100 @@
+"""SimPy's event queue, driven from the compiled engine: what Environment.run and .schedule do, event
+for event, without a Python call per event.
+
+Why: `Environment.run` hands every event to `Environment.step`, and the model put every wake-up on
+the queue with `Environment.schedule`; both are Python methods of SimPy, and at about four events
+per spell they were about a tenth of a national run with the compiled engine (py-spy, scale 0.1).
+This module pops and pushes the same queue with the same keys (time, priority, event id), so the
+order of events and every output stay exactly what SimPy's own loop gives: a citizen's wake-up goes
+straight to the model, and every other event (the arrivals, the pool keepers and the rule changes,
+which stay SimPy processes) is processed as `Environment.step` processes it.
+
+It reads three attributes SimPy keeps private (`_queue`, `_eid`, `_now`, unchanged since SimPy 3);
+`check_simpy` says so clearly if a SimPy release renames them, and `EventQueue.by_simpy` hands the
+scheduling and the loop back to SimPy's own methods, for comparison (tests/test_event_queue.py).
+"""
+
+from __future__ import annotations
+
+from heapq import heappop, heappush
+from typing import TYPE_CHECKING, Any, Final
+
+import simpy
+from simpy.events import URGENT
+
+from sim.engine.wakes import Wake
+
+if TYPE_CHECKING:
+    from sim.engine.model import Model
+
+SIMPY_INTERNALS: Final = ("_queue", "_eid", "_now")
+
+
+def check_simpy(env: simpy.Environment) -> None:
+    """Fail at the start of a run, with the reason, if this SimPy keeps its queue differently."""
+    missing = [name for name in SIMPY_INTERNALS if not hasattr(env, name)]
+    if missing:
+        raise RuntimeError(
+            f"SimPy {getattr(simpy, '__version__', '?')} has no Environment.{', Environment.'.join(missing)}: "
+            "the engine drives SimPy's event queue itself (sim.engine.event_queue) and was written for "
+            "SimPy 4's queue; install a SimPy 4 release")
+
+
+class EventQueue:
+    """Schedule a citizen's wake-up on SimPy's queue, as `Environment.schedule` would."""
+
+    __slots__ = ("env", "queue", "eid", "by_simpy")
+
+    def __init__(self, env: simpy.Environment):
+        check_simpy(env)
+        self.env = env
+        self.queue: list[Any] = env._queue
+        self.eid: Any = env._eid  # SimPy's counter of event ids (itertools.count)
+        self.by_simpy = False  # True: Environment.schedule and Environment.run do it (for comparison)
+
+    def schedule(self, w: Wake, priority: int, delay: float) -> None:
+        """`delay` days from now: the same key as Environment.schedule (its time `now + delay`, not the
+        target day itself, so the floating-point sum is the one SimPy would have queued)."""
+        if self.by_simpy:
+            # (a Wake is event enough for SimPy: see sim.engine.wakes)
+            self.env.schedule(w, priority, delay)  # type: ignore[arg-type]
+            return
+        now: float = self.env._now
+        heappush(self.queue, (now + delay, priority, next(self.eid), w))
+
+    def run(self, until: float, model: Model) -> None:
+        """Process every event before `until` as `Environment.run(until=until)` does: that puts an
+        urgent stop event at `until` and steps until it comes, so events at `until` itself wait,
+        except urgent ones queued before the stop."""
+        env = self.env
+        if self.by_simpy:
+            env.run(until=until)
+            return
+        stop = simpy.Event(env)
+        stop._ok = True
+        stop._value = None
+        env.schedule(stop, URGENT, until - env.now)
+        queue = self.queue
+        while True:
+            entry: Any = heappop(queue)
+            env._now = entry[0]
+            event = entry[3]
+            if isinstance(event, Wake):
+                event.callbacks = None  # as step does: a wake-up is not called twice
+                model.on_wake(event)
+            elif event is stop:
+                return
+            else:
+                step_callbacks(event)
+
+
+def step_callbacks(event: Any) -> None:
+    """Call an event's callbacks and fail on an event that failed undefused: Environment.step after
+    its pop."""
+    callbacks, event.callbacks = event.callbacks, None
+    for callback in callbacks:
+        callback(event)
+    if not event._ok and not hasattr(event, "_defused"):
+        exc = type(event._value)(*event._value.args)
+        exc.__cause__ = event._value
+        raise exc
