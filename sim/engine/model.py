@@ -345,8 +345,7 @@ class Model:
         next_switch = self.next_switch
         while True:
             now: float = env.now
-            booking = c.booking
-            wake = booking[0] if booking is not None else INF
+            wake = c.booked_day
             work_exit, fixed_exit = c.work_exit, c.fixed_exit
             exit_day = work_exit if work_exit < fixed_exit else fixed_exit
             if exit_day < wake:
@@ -354,7 +353,7 @@ class Model:
             switch = next_switch(now) if switches else INF
             if switch < wake:
                 wake = switch
-            handover = c.handover[0] if c.handover is not None else INF
+            handover = c.handover_day
             if handover < wake:
                 wake = handover
             if wake >= horizon:
@@ -405,7 +404,7 @@ class Model:
         c.new_entry = not initial
         c.windows = c.talks = c.offer_days = c.clar_days = c.clar_dues = NONE_YET
         c.seq = 0
-        c.booking = None
+        c.booked_day = INF
         start_exit_clocks(c, gc.hazard, gc.short_absence_mult, self._exhaustion[g], now, self.streams,
                           moved_in=moved_in)
         c.rules = rules
@@ -434,10 +433,10 @@ class Model:
         """Book the first item of the plan in its provider's ledger."""
         plan = c.plan
         if not plan:
-            c.booking = None
+            c.booked_day = INF
             return
         target, _, kind, payload = plan[0]
-        provider, hours, joint, channel = self._task(c, kind, payload)
+        provider, hours, joint, _ = self._task(c, kind, payload)
         now: float = self.env.now
         ledger = self.ledgers[provider]
         day = ledger.book(max(target, now), hours)
@@ -448,7 +447,10 @@ class Model:
             day = ledger.book(now, hours)
         if joint is not None:
             self.ledgers[joint].book(day, hours)
-        c.booking = (float(day), provider, hours, joint, channel)
+        c.booked_day = float(day)
+        c.booked_provider = provider
+        c.booked_hours = hours
+        c.booked_joint = joint
         if kind == OFFER:
             gc = self.gconst[c.g]
             if gc.threat_mult != 1.0:
@@ -457,12 +459,12 @@ class Model:
                            gc.short_absence_mult)
 
     def _cancel_booking(self, c: Citizen) -> None:
-        if c.booking is not None:
-            day, provider, hours, joint, _ = c.booking
-            self.ledgers[provider].release(int(day), hours)
-            if joint is not None:
-                self.ledgers[joint].release(int(day), hours)
-        c.booking = None
+        if c.booked_day < INF:
+            day = int(c.booked_day)
+            self.ledgers[c.booked_provider].release(day, c.booked_hours)
+            if c.booked_joint is not None:
+                self.ledgers[c.booked_joint].release(day, c.booked_hours)
+        c.booked_day = INF
 
     def _replan(self, c: Citizen) -> None:
         now: float = self.env.now
@@ -476,10 +478,9 @@ class Model:
     def _do_contact(self, c: Citizen) -> None:
         now: float = self.env.now
         target, _, kind, payload = heappop(c.plan)
-        booking = c.booking
-        assert booking is not None  # it woke for this booked contact
-        day, provider, hours, joint, channel = booking
-        c.booking = None
+        assert c.booked_day < INF  # it woke for this booked contact
+        provider, hours, joint = c.booked_provider, c.booked_hours, c.booked_joint
+        c.booked_day = INF
         gc = self.gconst[c.g]
         gi = gc.index
         rec = self.recorder
@@ -548,10 +549,9 @@ class Model:
         """The case passes to the hand-over's to_provider today. A booked talk that goes with the
         case (on request, or held by whoever holds it) moves to the new holder's diary."""
         now: float = self.env.now
-        handover = c.handover
-        assert handover is not None  # it woke for this hand-over
-        _, rule = handover
-        c.handover = None
+        assert c.handover_day < INF  # it woke for this hand-over
+        rule = c.handover_rule
+        c.handover_day, c.handover_rule = INF, None
         gi = self.gconst[c.g].index
         p_from = self.pidx[c.provider]
         self.recorder.on_provider_days(gi, p_from, now - c.provider_since, end=now)
@@ -560,7 +560,7 @@ class Model:
         c.provider_since = now
         c.provider = rule.to_provider
         self.recorder.on_handover(now, gi, p_from, self.pidx[c.provider])
-        if c.booking is not None and c.booking[1] == old and c.plan and follows_the_case(c.plan[0]):
+        if c.booked_day < INF and c.booked_provider == old and c.plan and follows_the_case(c.plan[0]):
             self._cancel_booking(c)
             self._book_next(c)
 

@@ -9,7 +9,7 @@ booked day what the diary allows.
 
 Payloads: a talk's is (block, first talk of the block, provider); an offer's and a
 clarification's is (rule, due day); a talk on request has none. A hand-over is planned with the
-items but kept apart on the citizen (`Citizen.handover`): the case changes hands on the hand-over
+items but kept apart on the citizen (`Citizen.handover_day`): the case changes hands on the hand-over
 day even when a talk aimed before it is booked after it.
 """
 
@@ -108,13 +108,13 @@ class Planner:
         items, c.first_block = template
         plan = []
         seq = 0
-        c.handover = None
+        c.handover_day = math.inf
         for rel, kind, static, due_rel in items:
             seq += 1
             day = s + rel
             if kind == HANDOVER:
                 # not a plan item: the case changes hands on its day whatever is booked before it
-                c.handover = (day, static)
+                c.handover_day, c.handover_rule = day, static
                 continue
             if kind == ON_REQUEST:
                 day = day + -math.log(1.0 - c.contact_uniform(self.streams)) / self.on_request_rate[c.g]

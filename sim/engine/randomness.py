@@ -13,6 +13,7 @@ do not depend on how many contacts the spells before it had.
 from __future__ import annotations
 
 import hashlib
+from array import array
 from typing import Final, Protocol
 
 import numpy as np
@@ -78,7 +79,7 @@ class Streams:
         return np.random.Generator(np.random.Philox(ss))
 
 
-OVERFLOW_CHUNK: Final = 8  # values of a private stream held at a time (at least; see OverflowDraws)
+OVERFLOW_CHUNK: Final = 32  # values of a private stream held at a time (at least; see OverflowDraws)
 
 
 class OverflowDraws:
@@ -91,7 +92,9 @@ class OverflowDraws:
     output in order), so the stream is read in chunks: when a chunk runs out, a fresh generator
     for the same key skips the values already used and gives the next chunk, as long as all that
     were used so far (fewer refills for the citizens who draw most). The sequence is exactly the
-    one a kept generator would have given."""
+    one a kept generator would have given. The values are held as C doubles (an `array`): 32 of them
+    take the memory of 8 Python floats in a list, and a refill (about 18 microseconds, mostly building
+    the generator) comes a quarter as often as with 8."""
 
     __slots__ = ("streams", "key", "sequence", "values", "used")
 
@@ -99,7 +102,7 @@ class OverflowDraws:
         self.streams = streams
         self.key = key
         self.sequence = sequence
-        self.values: list[float] = []  # the next values, last first (list.pop takes from the end)
+        self.values: array[float] = array("d")  # the next values, last first (pop takes from the end)
         self.used = 0  # values of the stream drawn so far
 
     def next(self) -> float:
@@ -108,6 +111,6 @@ class OverflowDraws:
             gen = self.streams.citizen_overflow(self.key, self.sequence)
             if self.used:
                 gen.random(self.used)  # the values already used
-            self.values = gen.random(max(OVERFLOW_CHUNK, self.used)).tolist()[::-1]
+            self.values = array("d", gen.random(max(OVERFLOW_CHUNK, self.used))[::-1].tobytes())
         self.used += 1
         return self.values.pop()
