@@ -11,7 +11,14 @@ from hypothesis import strategies as st
 from scipy import integrate, stats
 
 import sim
-from sim.engine.hazard import Piecewise, exhaustion_day, integrate_windows, invert_windows, spell_distribution
+from sim.engine.hazard import (
+    Piecewise,
+    exhaustion_day,
+    frailty_nodes,
+    integrate_windows,
+    invert_windows,
+    spell_distribution,
+)
 
 rates = st.lists(st.floats(0.0, 0.5), min_size=1, max_size=5)
 
@@ -78,3 +85,13 @@ def test_simulated_spell_lengths_follow_the_hazard_ks():
         assert ks.pvalue > 0.01, (g, len(done), ks)
         ci = stats.binomtest(len(done), len(dur)).proportion_ci(0.99)
         assert ci.low <= f_limit <= ci.high, (g, f_limit, ci)
+
+
+def test_frailty_nodes_are_the_gamma_quantiles_of_scipy_stats():
+    """The quadrature nodes are the bin medians of a mean-1 gamma with the frailty variance, as
+    scipy.stats computes them (the engine itself does not import scipy.stats)."""
+    for variance in (0.1, 0.35, 1.0):
+        z, w = frailty_nodes(variance, 24)
+        expected = stats.gamma(a=1.0 / variance, scale=variance).ppf((np.arange(24) + 0.5) / 24)
+        assert np.allclose(z, expected, rtol=1e-13, atol=0.0) and np.allclose(w, 1.0 / 24)
+        assert abs(z.mean() - 1.0) < 0.02  # equal-weight medians of a mean-1 distribution
