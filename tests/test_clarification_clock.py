@@ -16,7 +16,7 @@ import pytest
 from conftest import only_group, spells
 
 import sim
-from sim.engine.citizen import Citizen, new_citizen
+from sim.engine.citizen import NONE_YET, Citizen, new_citizen
 from sim.engine.clarification_clock import next_due, stay_start
 from sim.engine.hazard import INF
 from sim.engine.planner import CLARIF, Planner
@@ -49,7 +49,8 @@ def aktivitetsparat(r27: RuleSet, spell_start: float, cash_start: float, stu_end
     c = new_citizen(3, np.full(ROW_WIDTH, 0.5), attrs, 0, need_weight=0.0)
     c.g, c.spell_start, c.case_start, c.cash_start, c.new_entry = "aktivitetsparat", spell_start, spell_start, \
         cash_start, True
-    c.talks, c.offer_days, c.clar_days, c.clar_dues, c.plan, c.seq, c.windows = [], [], [], [], [], 0, []
+    c.talk_days, c.talk_providers = NONE_YET, NONE_YET
+    c.offer_days, c.clar_days, c.clar_dues, c.plan, c.seq, c.windows = [], [], [], [], 0, []
     c.first_block, c.rules, c.exempt, c.exempt_separate = None, r27, False, False
     for k, v in fields.items():
         setattr(c, k, v)

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import sim
-from sim.engine.citizen import Citizen, new_citizen, talk_need
+from sim.engine.citizen import NONE_YET, Citizen, new_citizen, talk_need
 from sim.engine.contacts import DAYS_PER_MONTH, OfferMix, TaskCosts, group_constants
 from sim.engine.exemption import ExemptionPool, Exemptions
 from sim.engine.hazard import INF, OTHER, GroupHazard, Piecewise, fixed_exit
@@ -73,8 +73,11 @@ def citizen(group: str, spell_start: float = 0.0, row: dict[int, float] | None =
     attrs = {"frailty": [1.0], "under_30": [False], "short_absence": [False], "cap_day": [INF]}
     c = new_citizen(7, r, attrs, 0, need_weight=0.0)
     c.g, c.spell_start, c.case_start, c.new_entry = group, spell_start, spell_start, True
-    c.talks, c.offer_days, c.clar_days, c.clar_dues, c.plan, c.seq, c.windows = [], [], [], [], [], 0, []
+    c.talk_days, c.talk_providers = NONE_YET, NONE_YET
+    c.offer_days, c.clar_days, c.clar_dues, c.plan, c.seq, c.windows = [], [], [], [], 0, []
     c.first_block = None
+    for day, provider in fields.pop("talks", []):
+        c.add_talk(day, provider)
     for k, v in fields.items():
         setattr(c, k, v)
     return c

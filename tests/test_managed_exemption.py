@@ -20,7 +20,7 @@ from lawbook import rule_set
 from scipy import stats
 
 import sim
-from sim.engine.citizen import Citizen, new_citizen
+from sim.engine.citizen import NONE_YET, Citizen, new_citizen
 from sim.engine.exemption import ExemptionPool, Exemptions, MonthSixMeasure
 from sim.engine.hazard import INF
 from sim.engine.model import Model
@@ -203,8 +203,11 @@ def _citizen(group: str, **fields) -> Citizen:
     attrs = {"frailty": [1.0], "under_30": [False], "short_absence": [False], "cap_day": [INF]}
     c = new_citizen(7, np.full(ROW_WIDTH, 0.5), attrs, 0, need_weight=0.0)
     c.g, c.spell_start, c.case_start, c.new_entry = group, 0.0, 0.0, True
-    c.talks, c.offer_days, c.clar_days, c.clar_dues, c.plan, c.seq, c.windows = [], [], [], [], [], 0, []
+    c.talk_days, c.talk_providers = NONE_YET, NONE_YET
+    c.offer_days, c.clar_days, c.clar_dues, c.plan, c.seq, c.windows = [], [], [], [], 0, []
     c.first_block = None
+    for day, provider in fields.pop("talks", []):
+        c.add_talk(day, provider)
     for k, v in fields.items():
         setattr(c, k, v)
     return c
@@ -245,7 +248,7 @@ def test_lifted_after_day_91_the_akasse_second_talk_is_held_late(params27):
     items, _ = _planner(params27).items(never, r27, 120.0, False)
     assert not [1 for t, k, p, _ in items if k == TALK and p[0].provider == "akasse"]
     # once held late (day 121), it is not planned again
-    lifted.talks.append((121.0, "akasse"))
+    lifted.add_talk(121.0, "akasse")
     items, _ = _planner(params27).items(lifted, r27, 125.0, False)
     assert not [1 for t, k, p, _ in items if k == TALK and p[0].provider == "akasse"]
 
@@ -268,7 +271,7 @@ def test_in_a_managed_run_a_lift_after_day_91_brings_the_akasse_second_talk():
         yield model.env.timeout(lift_day)
         for c in list(model.active.values()):
             if (c.g == "dagpenge" and c.new_entry and c.exempt_separate and c.course_provider in (None, "akasse")
-                    and 91.0 < lift_day - c.spell_start < 182.0 and sum(p == "akasse" for _, p in c.talks) == 1):
+                    and 91.0 < lift_day - c.spell_start < 182.0 and sum(p == "akasse" for _, p in c.talks()) == 1):
                 lifted[int(c.key)] = c.spell_start
         model._revoke(list(lifted), "exempt")
 

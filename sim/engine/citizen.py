@@ -9,8 +9,11 @@ Everything random about it comes from its row of uniforms (common random numbers
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from array import array
+from collections.abc import Iterator, Mapping
 from typing import Any, Final
+
+import numpy as np
 
 from sim.engine.randomness import (
     COL_FRAILTY,
@@ -37,13 +40,13 @@ class Citizen:
                  "pooled", "proc", "running",
                  "windows", "course_provider", "course_days", "trial_arm", "need", "work_left", "work_t",
                  "work_exit", "fixed_exit", "fixed_dest", "provider", "plan", "seq", "booked_day", "booked_provider",
-                 "booked_hours", "booked_joint", "talks",
+                 "booked_hours", "booked_joint", "talk_days", "talk_providers",
                  "offer_days", "clar_days", "clar_dues", "new_entry", "provider_since", "rules", "first_block",
                  "touched", "handover_day", "handover_rule", "ccol", "contact_overflow",
                  "place", "fund", "cash_start", "stu_end")
 
     key: int
-    row: Any  # the citizen's row of uniforms (a numpy array)
+    row: Any  # the citizen's own row of uniforms, as C doubles (array "d"; see new_citizen)
     col: int  # the next free column of the row for the exit draws
     overflow: Any  # its private stream of exit draws once those columns are used up (OverflowDraws)
     ccol: int  # the next free column of the row for the contact draws
@@ -84,7 +87,9 @@ class Citizen:
     booked_provider: str
     booked_hours: float
     booked_joint: str | None
-    talks: list[tuple[float, str]] | tuple[()]  # (day, provider) of the spell's talks
+    # the days and providers of the spell's talks, in order (see add_talk)
+    talk_days: Any  # array("d") or NONE_YET
+    talk_providers: list[str] | tuple[()]
     offer_days: list[float] | tuple[()]
     clar_days: list[float] | tuple[()]  # days the spell's clarifications were held
     clar_dues: list[float] | tuple[()]  # the due day each of them served (same order)
@@ -101,6 +106,21 @@ class Citizen:
     handover_rule: Any  # that rule (sim.inputs.rules.Handover) while a hand-over is due
     lifted: bool  # an exemption of this spell was lifted to keep a pool's cap (the rest of it is planned in)
 
+    def add_talk(self, day: float, provider: str) -> None:
+        """Record a talk held. Why a C array of days and a list of providers, not a list of (day,
+        provider) tuples: a tuple and its float took 80 bytes a talk, and a citizen in stock has had
+        about four talks in its spell (a twentieth of a national run's memory)."""
+        if self.talk_providers:
+            self.talk_days.append(day)
+            self.talk_providers.append(provider)
+        else:
+            self.talk_days = array("d", (day,))
+            self.talk_providers = [provider]
+
+    def talks(self) -> Iterator[tuple[float, str]]:
+        """(day, provider) of each talk of the spell, in order."""
+        return zip(self.talk_days, self.talk_providers)
+
     def uniform(self, streams: Streams) -> float:
         """The citizen's next uniform for its exit clocks: from its row, then from its private stream.
 
@@ -110,7 +130,7 @@ class Citizen:
         col = self.col
         if col < FIRST_CONTACT:
             self.col = col + 1
-            return self.row.item(col)  # the same value as float(self.row[col]), without a numpy scalar
+            return self.row[col]
         if self.overflow is None:
             self.overflow = OverflowDraws(streams, int(self.key), EXIT_DRAWS)
         return self.overflow.next()
@@ -120,7 +140,7 @@ class Citizen:
         col = self.ccol
         if col < ROW_WIDTH:
             self.ccol = col + 1
-            return self.row.item(col)
+            return self.row[col]
         if self.contact_overflow is None:
             self.contact_overflow = OverflowDraws(streams, int(self.key), CONTACT_DRAWS)
         return self.contact_overflow.next()
@@ -137,10 +157,14 @@ def talk_need(u_frailty: float, weight: float) -> float:
 
 def new_citizen(key: Any, row: Any, attrs: Mapping[str, Any], i: int, need_weight: float) -> Citizen:
     """A citizen from its row of uniforms and the i-th entry of its group's drawn attributes
-    (arrays or lists by attribute name, see population.citizen_attributes)."""
+    (arrays or lists by attribute name, see population.citizen_attributes).
+
+    The citizen keeps its own copy of the row as an array of C doubles (320 bytes), not a numpy
+    row: a view (112 bytes) kept its whole batch of rows alive after the others had left, and a
+    numpy copy takes 368 bytes. Indexing it gives Python floats, the same values."""
     c = Citizen()
     c.key = int(key)
-    c.row = row
+    c.row = array("d", np.ascontiguousarray(row, dtype=np.float64).tobytes())
     c.col = FIRST_FREE
     c.overflow = None
     c.ccol = FIRST_CONTACT
@@ -185,7 +209,7 @@ def spell_record(c: Citizen, end: float, dest: str | None) -> dict[str, Any]:
         "external": s == c.case_start, "exempt": c.exempt, "exempt_separate": c.exempt_separate,
         "exempt_offer": c.exempt_offer, "lifted": c.lifted, "under_30": c.under_30,
         "short_absence": c.short_absence, "rules": c.rules.name,
-        "talks": [(d - s, p) for d, p in c.talks], "offers": [d - s for d in c.offer_days],
+        "talks": [(d - s, p) for d, p in c.talks()], "offers": [d - s for d in c.offer_days],
         "trial_arm": c.trial_arm, "course_provider": c.course_provider,
         "clarifications": [d - s for d in c.clar_days], "place": c.place, "fund": c.fund,
         "stay_start": c.cash_start if c.cash_start is not None else s, "stu_end": c.stu_end,

@@ -52,8 +52,9 @@ class EventQueue:
         self.eid: Any = env._eid  # SimPy's counter of event ids (itertools.count)
         self.by_simpy = False  # True: Environment.schedule and Environment.run do it (for comparison)
 
-    def schedule(self, w: Wake, priority: int, delay: float) -> None:
-        """`delay` days from now: the same key as Environment.schedule (its time `now + delay`, not the
+    def schedule(self, w: Any, priority: int, delay: float) -> None:
+        """Queue `w` (a citizen's Wake, or a group's ArrivalStream: bare events, see sim.engine.wakes)
+        `delay` days from now: the same key as Environment.schedule (its time `now + delay`, not the
         target day itself, so the floating-point sum is the one SimPy would have queued)."""
         if self.by_simpy:
             # (a Wake is event enough for SimPy: see sim.engine.wakes)
@@ -61,6 +62,10 @@ class EventQueue:
             return
         now: float = self.env._now
         heappush(self.queue, (now + delay, priority, next(self.eid), w))
+
+    def clear(self) -> None:
+        """Drop every event still queued (SimPy's queue included: it is the same list)."""
+        self.queue.clear()
 
     def run(self, until: float, model: Model) -> None:
         """Process every event before `until` as `Environment.run(until=until)` does: that puts an

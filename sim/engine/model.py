@@ -37,6 +37,7 @@ from typing import Final
 import simpy
 from simpy.events import NORMAL, URGENT
 
+from sim.engine.arrival_stream import ArrivalStream
 from sim.engine.capacity import Ledger, hours_per_day
 from sim.engine.citizen import NONE_YET, Citizen, new_citizen, spell_record
 from sim.engine.clarification_clock import next_due, stay_start
@@ -163,6 +164,7 @@ class Model:
         # drives that queue itself (sim.engine.event_queue)
         self.queue = EventQueue(self.env)
         self._wake_callbacks = [self.on_wake]  # shared by every wake-up (see sim.engine.wakes)
+        self._arrival_callbacks = [self._arrive]  # shared by the groups' arrival streams
         self._current: Citizen | None = None  # the citizen being stepped (it cannot interrupt itself)
         self.by_place = PlaceTally(len(self.places), len(self.groups), len(self.providers))
         self.closed_moves: dict[str, int] = {}  # group -> moves into a closed programme ignored (the citizen stayed)
@@ -175,6 +177,7 @@ class Model:
             self._populate()
             self.queue.run(self.horizon, self)
             self._finish()
+            self._release()
         return self.recorder
 
     def _populate(self) -> None:
@@ -188,9 +191,9 @@ class Model:
             elapsed = stock.elapsed if stock.elapsed is not None else [0.0] * len(stock.keys)
             for i in range(len(stock.keys)):
                 c = new_citizen(stock.keys[i], stock.rows[i], attrs, i, self.need_weight)
-                self._launch(c, (g, -float(elapsed[i]), False, True))
-            env.process(self._arrivals(g))
-            self.n_processes += len(stock.keys) + 1
+                self._enter(c, g, -float(elapsed[i]), False, True)
+            self._start_arrivals(g)
+            self.n_processes += len(stock.keys) + 1  # the processes of the process-per-citizen engine
         if self.exemptions.may_exempt():
             for pool, flag in self._pools:
                 env.process(self._pool_keeper(pool, flag))
@@ -245,33 +248,61 @@ class Model:
                 # Managed runs only for now: the same holds for the other policies' lifts, but
                 # fixing it there moves the pinned outputs, so it waits for a deliberate regeneration
                 self._replan(c)
-                self._launch(c, None)
+                self._resume(c)
                 self.n_processes += 1
 
-    def _arrivals(self, g: str):
-        env = self.env
-        gi = self.gidx[g]
-        routed = g in self.routed
-        for batch in arrivals(self.params, g, self.inflows[g], self.streams, gi << GROUP_KEY_SHIFT):
+    def _start_arrivals(self, g: str) -> None:
+        """Queue the first arrival of group g (see sim.engine.arrival_stream)."""
+        s = ArrivalStream(g, arrivals(self.params, g, self.inflows[g], self.streams, self.gidx[g] << GROUP_KEY_SHIFT))
+        if self._refill(s):
+            self._queue_arrival(s, self.env.now)
+
+    def _arrive(self, s: ArrivalStream) -> None:
+        """An arrival day of the stream has come: the citizens arriving now enter, once the stream's
+        next arrival is queued (as the arrivals process did it: its next timeout, then their starts)."""
+        now: float = self.env._now
+        entering = [self._arrival(s)]
+        while self._refill(s) and s.days[s.i] <= now:
+            entering.append(self._arrival(s))
+        if not s.exhausted():
+            self._queue_arrival(s, now)
+        for c, start in entering:
+            self._enter(c, *start)
+
+    def _queue_arrival(self, s: ArrivalStream, now: float) -> None:
+        self.n_timeouts += 1  # (the arrivals process yielded a timeout here)
+        s.callbacks = self._arrival_callbacks
+        self.queue.schedule(s, NORMAL, s.days[s.i] - now)
+
+    def _refill(self, s: ArrivalStream) -> bool:
+        """Whether the stream has an arrival left: draw its next month batch when the current one is
+        used up (the draws of a batch's attributes come from the group's own streams)."""
+        g = s.group
+        while s.exhausted():
+            batch = next(s.batches, None)
+            if batch is None:
+                return False
             if len(batch.keys) == 0:
                 continue
             drawn = self.place_draws.label(citizen_attributes(self.params, g, batch.rows), g, "arrivals",
                                            len(batch.keys))
             drawn["stu_end"] = self.stu_draws.end_days(g, "arrivals", drawn["under_30"], batch.days)
-            attrs = {k: v.tolist() for k, v in drawn.items()}
-            days = batch.days.tolist()
-            for i in range(len(days)):
-                day = days[i]
-                if day > env.now:
-                    self.n_timeouts += 1
-                    yield env.timeout(day - env.now)
-                c = new_citizen(batch.keys[i], batch.rows[i].copy(), attrs, i, self.need_weight)
-                rules = self.rules_at(day)
-                target = rules.routing.destination(g, c.row[COL_ROUTING]) if routed else g
-                if rules.closures:
-                    target = rules.destination("", target)  # a closed programme takes no new entrants
-                self._launch(c, (target, day, True, False))
-                self.n_processes += 1
+            s.load(batch, {k: v.tolist() for k, v in drawn.items()})
+        return True
+
+    def _arrival(self, s: ArrivalStream) -> tuple[Citizen, tuple[str, float, bool, bool]]:
+        """The stream's next citizen and the start of its case: the group its routing sends it to."""
+        i = s.i
+        s.i = i + 1
+        day = s.days[i]
+        c = new_citizen(s.keys[i], s.rows[i], s.attrs, i, self.need_weight)
+        rules = self.rules_at(day)
+        g = s.group
+        target = rules.routing.destination(g, c.row[COL_ROUTING]) if g in self.routed else g
+        if rules.closures:
+            target = rules.destination("", target)  # a closed programme takes no new entrants
+        self.n_processes += 1
+        return c, (target, day, True, False)
 
     def _finish(self) -> None:
         """Fold in the citizens still in stock at the end of the run, and the pools' record."""
@@ -286,13 +317,40 @@ class Model:
             score_spell(self.recorder, c, self.gidx[c.g], self.horizon, self.horizon, self.pidx)
             self._log_spell(c, self.horizon, None)
 
+    def _release(self) -> None:
+        """Let go of the citizens once the run is folded in (the run is over: run() is called once).
+
+        Why: the output tables are built next, and they should reuse the citizens' memory rather than
+        add to a national run's peak. A citizen and its wake-up refer to each other, so that link is
+        cut and reference counting frees both at once, without a collection; the wake-ups still
+        queued past the horizon go with them."""
+        for c in self.active.values():
+            c.proc = None
+        self.active.clear()
+        self.queue.clear()
+
     # -- a citizen's life ------------------------------------------------------------------------
-    def _launch(self, c: Citizen, start: tuple | None) -> None:
-        """Start the citizen's step loop today, first among today's normal events, as SimPy starts a
-        process: with `start` (group, spell start, external, initial) its case starts in that group;
-        without, its case goes on where it stands (its loop had ended with nothing left before the
-        horizon, and a lifted exemption gave it work again: see _revoke)."""
-        w = Wake(c, self._wake_callbacks, START if start is not None else RESUME, start)
+    def _enter(self, c: Citizen, g: str, spell_start: float, external: bool, initial: bool) -> None:
+        """A new citizen's case starts now in group g: its first spell, then its step loop.
+
+        Done at once, where a START wake-up used to be queued (urgent, at no delay) and come next:
+        the initial stock enters in the order the wake-ups came (nothing came between them), and
+        an arrival as sim.engine.arrival_stream says."""
+        w = Wake(c, self._wake_callbacks, START)
+        c.proc = w
+        c.running = True
+        self._current = c
+        c.case_start = spell_start
+        self.active[c.key] = c
+        self._start_spell(c, g, spell_start, external=external, initial=initial)
+        self._step_on(c, w)
+        self._current = None
+
+    def _resume(self, c: Citizen) -> None:
+        """Start the citizen's step loop again today, first among today's normal events, as SimPy
+        starts a process: its case goes on where it stands (its loop had ended with nothing left
+        before the horizon, and a lifted exemption gave it work again: see _revoke)."""
+        w = Wake(c, self._wake_callbacks, RESUME)
         c.proc = w
         c.running = True
         self.queue.schedule(w, URGENT, 0.0)
@@ -309,13 +367,6 @@ class Model:
             if not self._handle(c, what):
                 self._current = None
                 return
-        elif what == START:
-            assert w.start is not None  # a START always carries its case's start
-            g, spell_start, external, initial = w.start
-            w.start = None
-            c.case_start = spell_start
-            self.active[c.key] = c
-            self._start_spell(c, g, spell_start, external=external, initial=initial)
         elif what == INTERRUPT:
             if not c.running:
                 self._current = None
@@ -402,7 +453,7 @@ class Model:
         c.g = g
         c.spell_start = spell_start
         c.new_entry = not initial
-        c.windows = c.talks = c.offer_days = c.clar_days = c.clar_dues = NONE_YET
+        c.windows = c.talk_days = c.talk_providers = c.offer_days = c.clar_days = c.clar_dues = NONE_YET
         c.seq = 0
         c.booked_day = INF
         start_exit_clocks(c, gc.hazard, gc.short_absence_mult, self._exhaustion[g], now, self.streams,
@@ -491,10 +542,7 @@ class Model:
             if joint is not None:
                 rec.on_task(now, gi, self.pidx[joint], hours, W_TALKS)
                 self.by_place.on_task(c.place, gi, self.pidx[joint], hours)
-            if c.talks:
-                c.talks.append((now, provider))
-            else:
-                c.talks = [(now, provider)]
+            c.add_talk(now, provider)
             if kind == ON_REQUEST:
                 push(c, now + -math.log(1.0 - c.contact_uniform(self.streams)) / gc.on_request_rate, ON_REQUEST, None)
             mult = 1.0 + (gc.talk_mult * self.provider_talk_mult.get(provider, 1.0) - 1.0) * c.need

@@ -178,7 +178,7 @@ class Planner:
         s = c.spell_start
         provider = talk_provider(c, b, elapsed, rules.handover)  # the a-kasse, or a trial's course provider
         # counted by who holds them (in a trial course any talk counts for a block: counts_for)
-        held = sum(1 for d, p in c.talks if d - s >= b.from_day and p == provider)
+        held = sum(1 for d, p in c.talks() if d - s >= b.from_day and p == provider)
         return [(elapsed, TALK, (b, held + k == 0, provider), None) for k in range(max(n - held, 0))]
 
     def _offer_items(self, c: Citizen, gr: GroupRules, elapsed: float, assume_history: bool) -> list[PlanItem]:

@@ -120,7 +120,7 @@ def counts_for(c: Citizen, talk_provider: str, block_provider: str) -> bool:
 def talks_held(c: Citizen, block: TalkBlock) -> int:
     """The spell's talks that count for `block`: held in its window [from_day, to_day]."""
     s = c.spell_start
-    return sum(1 for d, p in c.talks if block.from_day <= d - s <= block.to_day and counts_for(c, p, block.provider))
+    return sum(1 for d, p in c.talks() if block.from_day <= d - s <= block.to_day and counts_for(c, p, block.provider))
 
 
 def provider_at(c: Citizen, rules: RuleSet, now: float, default: str) -> str:

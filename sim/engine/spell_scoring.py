@@ -53,7 +53,7 @@ def score_spell(rec: ComplianceSink, c: Citizen, gi: int, end: float, horizon: f
         deadline = s + b.first_deadline
         # counted for the citizens still in the spell at the deadline, like every minimum
         if end >= deadline and deadline <= horizon:
-            first = next((d for d, p in c.talks if counts_for(c, p, b.provider) and d - s >= b.from_day), None)
+            first = next((d for d, p in c.talks() if counts_for(c, p, b.provider) and d - s >= b.from_day), None)
             rec.on_compliance(gi, "first", first is not None and first <= deadline + ON_TIME)
     gr = c.rules.groups.get(c.g)
     if gr is not None:

@@ -6,9 +6,10 @@ its pending Timeout in memory (about 600 bytes each). A citizen's step needs non
 a plain function of the citizen's state, called when the day it waits for comes. So each citizen
 holds one small `Wake` that the model puts on SimPy's own event queue with `Environment.schedule`,
 and SimPy calls the model back when it is due, in exactly the order it would have resumed the
-process: the same time, the same priority (URGENT for a start and for an interrupt, NORMAL for a
-timeout) and an event id drawn at the same moment. The outputs are therefore identical to those of
-the process-per-citizen engine, event for event.
+process: the same time, the same priority (URGENT for a restart and for an interrupt, NORMAL for a
+timeout) and an event id drawn at the same moment. (A new citizen's case starts at once, where its
+process started with an urgent wake-up that came next: Model._enter.) The outputs are therefore
+identical to those of the process-per-citizen engine, event for event.
 
 What `Environment.step` asks of an event is two attributes: `callbacks` (a list it calls with the
 event and then sets to None) and `_ok` (True: nothing failed). A Wake is that and no more; the list
@@ -25,7 +26,7 @@ CONTACT: Final = 0
 EXIT: Final = 1
 REPLAN: Final = 2
 HANDOVER: Final = 3
-START: Final = 4
+START: Final = 4  # a new citizen's wake-up, before its first sleep (its case starts at once: Model._enter)
 RESUME: Final = 5
 INTERRUPT: Final = 6
 
@@ -38,11 +39,10 @@ class Wake:
     SimPy detaches an interrupted process from the timeout it waited for, which still comes and
     does nothing."""
 
-    __slots__ = ("callbacks", "citizen", "what", "start")
+    __slots__ = ("callbacks", "citizen", "what")
     _ok = True  # read by Environment.step: the event did not fail
 
-    def __init__(self, citizen: Any, callbacks: Any, what: int, start: tuple | None = None):
+    def __init__(self, citizen: Any, callbacks: Any, what: int):
         self.callbacks = callbacks
         self.citizen = citizen
         self.what = what
-        self.start = start  # (group, spell start, external, initial) for a START
