@@ -159,12 +159,13 @@ def new_citizen(key: Any, row: Any, attrs: Mapping[str, Any], i: int, need_weigh
     """A citizen from its row of uniforms and the i-th entry of its group's drawn attributes
     (arrays or lists by attribute name, see population.citizen_attributes).
 
-    The citizen keeps its own copy of the row as an array of C doubles (320 bytes), not a numpy
+    The citizen keeps its own copy of the row as an array of C doubles (336 bytes), not a numpy
     row: a view (112 bytes) kept its whole batch of rows alive after the others had left, and a
     numpy copy takes 368 bytes. Indexing it gives Python floats, the same values."""
     c = Citizen()
     c.key = int(key)
-    c.row = array("d", np.ascontiguousarray(row, dtype=np.float64).tobytes())
+    # (the slice copies it at its exact size: an array built from bytes keeps 56 bytes spare)
+    c.row = array("d", np.ascontiguousarray(row, dtype=np.float64).tobytes())[:]
     c.col = FIRST_FREE
     c.overflow = None
     c.ccol = FIRST_CONTACT
