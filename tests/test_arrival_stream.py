@@ -61,4 +61,4 @@ def test_a_finished_run_lets_go_of_its_citizens():
         if was_enabled:
             gc.enable()
     assert rec.c["in_stock_end"].sum() > 100  # citizens were still in stock when it ended
-    assert left == 0 and not model.active and not model.env._queue
+    assert left == 0 and not model.active and not model.env._queue and not model.queue.wakes

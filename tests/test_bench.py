@@ -77,6 +77,7 @@ def test_bench_json_new_keys(capsys):
     parts = r["events_per_spell_parts"]
     assert parts["processes"] + parts["timeouts"] == pytest.approx(r["events_per_spell"])
     assert parts["wakes"] == pytest.approx(m["wakes"] / m["spells"])
+    assert m["queued"] > 0 and parts["queued"] == pytest.approx(m["queued"] / m["spells"])
     assert mm["served"] == 2000 and mm["servers"] == 10 and mm["rho"] == pytest.approx(0.9)
     assert r["mm10_customers_per_s"] == pytest.approx(sum(2000 / w for w in mm["wall_s_runs"]) / 2)
     assert len(mm["customers_per_s_runs"]) == 2 and mm["spread"] >= 0

@@ -1,17 +1,26 @@
 """The engine's own driver of SimPy's queue (sim.engine.event_queue) processes the same events in
 the same order as SimPy's `Environment.schedule` and `Environment.run`: the expected run is the same
-model with SimPy's own methods.
+model, or the same events, with SimPy's own methods.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import random
+import subprocess
+import sys
+import textwrap
+
 import pandas as pd
 import pytest
 import simpy
+from simpy.events import NORMAL, URGENT
 
 import sim
 from sim.engine.event_queue import check_simpy
 from sim.engine.model import Model
+from sim.engine.wakes import Wake
 from sim.metrics.kpis import kpi_frame
 from sim.metrics.weekly import weekly_frame
 
@@ -56,3 +65,79 @@ def test_a_simpy_without_the_queue_it_drives_is_named():
     del env._queue
     with pytest.raises(RuntimeError, match=r"Environment\._queue.*SimPy 4"):
         check_simpy(env)
+
+
+
+def _keyed_wake(time: float, priority: int, eid: int) -> Wake:
+    w = Wake(None, None, 0)
+    w.time, w.priority, w.eid = time, priority, eid
+    return w
+
+
+def test_a_wake_orders_as_simpys_queue_entries():
+    """Wake.__lt__ (the wake-ups' heap) and Wake.before (against SimPy's queue) order by time, then
+    priority, then event id: as Python orders SimPy's (time, priority, event id, event) tuples."""
+    rng = random.Random(5)
+    keys = [(float(rng.choice([0, 1, 2])), rng.choice([URGENT, NORMAL]), eid) for eid in rng.sample(range(10_000), 300)]
+    wakes = [_keyed_wake(*k) for k in keys]
+    assert len({k[:2] for k in keys}) == 6  # every (time, priority) shared by many
+    for a, ka in zip(wakes, keys):
+        for b, kb in zip(wakes[:60], keys[:60]):
+            assert (a < b) == (ka < kb)
+            assert a.before((*kb, None)) == (ka < kb)
+    assert [(w.time, w.priority, w.eid) for w in sorted(wakes)] == sorted(keys)
+
+
+# The engine's loop with a stand-in model: run from the sources (compiled, EventQueue.run takes the
+# compiled Model only), with SimPy's own loop and with the engine's, on events tied in time and priority.
+TIED = textwrap.dedent("""
+    import json, random, sys
+    import simpy
+    from simpy.events import NORMAL, URGENT
+    from sim.engine.event_queue import EventQueue
+    from sim.engine.wakes import Wake
+
+    def tied_events(by_simpy, seed):
+        rng = random.Random(seed)
+        env = simpy.Environment()
+        queue = EventQueue(env)
+        queue.by_simpy = by_simpy
+        log = []
+
+        def woke(w):
+            log.append((env.now, "wake", w.what))
+            if w.what % 3 == 0 and env.now < 4:  # some wake-ups queue another, some at no delay
+                queue.schedule(Wake(None, [woke], w.what + 1000), rng.choice([URGENT, NORMAL]),
+                               float(rng.choice([0, 0, 1])))
+
+        model = type("Model", (), {"on_wake": staticmethod(woke)})()
+        for i in range(120):
+            priority, delay = rng.choice([URGENT, NORMAL]), float(rng.choice([0, 1, 2, 3]))
+            if rng.random() < 0.5:
+                queue.schedule(Wake(None, [woke], i), priority, delay)
+            else:
+                event = simpy.Event(env)
+                event._ok, event._value = True, None
+                event.callbacks.append(lambda _e, i=i: log.append((env.now, "event", i)))
+                queue.schedule(event, priority, delay)
+        queue.run(10.0, model)
+        return log, queue.popped
+
+    seed = int(sys.argv[1])
+    (expected, _), (got, popped) = tied_events(True, seed), tied_events(False, seed)
+    print(json.dumps({"simpy": expected, "engine": got, "popped": popped}))
+""")
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_tied_wakes_and_events_come_in_simpys_order(seed):
+    """The wake-ups' own heap merged with SimPy's queue gives SimPy's order, ties included."""
+    env = os.environ | {"CASELOAD_PURE_PYTHON": "1"}
+    out = subprocess.run([sys.executable, "-W", "ignore", "-c", TIED, str(seed)], env=env, capture_output=True,
+                         text=True, check=True)
+    logs = json.loads(out.stdout.strip().splitlines()[-1])
+    expected, got = logs["simpy"], logs["engine"]
+    assert len({(t, what) for t, what, _ in expected}) < len(expected) / 4  # ties everywhere
+    assert any(what == "wake" for _, what, _ in expected) and any(what == "event" for _, what, _ in expected)
+    assert got == expected
+    assert logs["popped"] == len(got)  # the loop counts each event it took, the stop not included

@@ -1,8 +1,9 @@
 """The SimPy model: each citizen steps from one planned contact to the next on SimPy's event queue.
 
-A citizen is not a SimPy process but a small wake-up event that SimPy calls back when it is due
-(sim.engine.wakes: the same order of events as a process per citizen, at a fraction of the cost);
-the arrivals, the exemption pools and the rule changes are SimPy processes.
+A citizen is not a SimPy process but a small wake-up event, called back when it is due
+(sim.engine.wakes: the same order of events as a process per citizen, at a fraction of the cost), and
+a group's arrivals are one event queued again for each arrival (sim.engine.arrival_stream); the
+exemption pools and the rule changes are SimPy processes.
 
 Event ordering (what happens, in what order, on one simulated day):
 
@@ -89,12 +90,13 @@ def without_gc_pauses() -> Iterator[None]:
             gc.enable()
 
 
-# About 500 lines, over the house's ~300: the SimPy processes and the citizens' wake-ups share the
+# About 550 lines, over the house's ~300: the SimPy processes and the citizens' wake-ups share the
 # environment, the ledgers and the recorder, and the per-event methods stay methods so the hot path has no
 # extra call layers. The merges of the programmes (closed programmes), the places (tallies by
 # municipality), the clarification clock and the managed exemption (reviews at talks, the month-6
 # measure) added about 85 lines, and the wake-ups (issue 14: a citizen steps on SimPy's queue without a
-# process) about 55 over the generator they replace, the pool keepers' rule for an empty pool about 10.
+# process) about 55 over the generator they replace, the pool keepers' rule for an empty pool about 10, the
+# arrival streams and the release of the citizens at the end (issue 14) about 45 over the arrivals process.
 # Candidates to move out: the per-place tallying and the exemption reviews (_review,
 # _missed_at_month_six) into the exemption module.
 class Model:
@@ -157,7 +159,7 @@ class Model:
         self.dists = spell_distributions(params.scenario)
         self.inflows = external_inflows(params.scenario.groups, self.dists)
         self.events = 0  # wake-ups of citizen processes
-        self.n_processes = 0  # SimPy processes started
+        self.n_processes = 0  # processes the textbook engine would start (a citizen, a group's arrivals)
         self.n_timeouts = 0  # SimPy timeouts yielded (the benchmark's floor repeats these counts)
         self.active: dict[int, Citizen] = {}
         # SimPy's queue takes a citizen's Wake as it takes an event (sim.engine.wakes), and the engine

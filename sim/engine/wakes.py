@@ -39,10 +39,33 @@ class Wake:
     SimPy detaches an interrupted process from the timeout it waited for, which still comes and
     does nothing."""
 
-    __slots__ = ("callbacks", "citizen", "what")
+    __slots__ = ("callbacks", "citizen", "what", "time", "priority", "eid")
     _ok = True  # read by Environment.step: the event did not fail
 
     def __init__(self, citizen: Any, callbacks: Any, what: int):
         self.callbacks = callbacks
         self.citizen = citizen
         self.what = what
+        # its key while queued by sim.engine.event_queue: SimPy's (time, priority, event id)
+        self.time = 0.0
+        self.priority = 0
+        self.eid = 0
+
+    def __lt__(self, other: Wake) -> bool:
+        """Comes before `other`: by time, then priority, then event id, as SimPy orders its queue."""
+        if self.time != other.time:
+            return self.time < other.time
+        if self.priority != other.priority:
+            return self.priority < other.priority
+        return self.eid < other.eid
+
+    def before(self, entry: tuple[float, int, int, Any]) -> bool:
+        """Comes before the event of an entry of SimPy's queue (time, priority, event id, event)."""
+        time: float = entry[0]
+        if self.time != time:
+            return self.time < time
+        priority: int = entry[1]
+        if self.priority != priority:
+            return self.priority < priority
+        eid: int = entry[2]
+        return self.eid < eid

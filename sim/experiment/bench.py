@@ -87,6 +87,7 @@ def model_once(scale: float, years: float, seed: int = 1) -> dict[str, Any]:
     stats = run_replication(params, replication=0, seed=seed).stats
     return {"scale": scale, "years": years, "wall_s": float(stats["wall_s"]), "spells": int(stats["spells"]),
             "processes": int(stats["processes"]), "timeouts": int(stats["timeouts"]), "wakes": int(stats["wakes"]),
+            "queued": int(stats["queued"]),
             "initial": int(stats["initial"]), "engine": engine_kind(),
             "rss_baseline_mb": baseline, "peak_rss_mb": _peak_rss_mb()}
 
@@ -344,7 +345,7 @@ def run_bench(scale: float = 0.25, years: float = 1.0, sweep_replications: int =
         "spells_per_s_over_mm10": model["spells_per_s"] / anchor["customers_per_s"],
         "national_year_peak_rss_mb": national["peak_rss_mb"],
         "events_per_spell_parts": {k: model[k] / model["spells"] if model["spells"] else float("nan")
-                                   for k in ("processes", "timeouts", "wakes")},
+                                   for k in ("processes", "timeouts", "wakes", "queued")},
         "model": model, "floor": floor, "scaling": scaling, "sweep": sweep, "mm10": anchor,
         "national_year": national, "machine": info,
     }
@@ -359,10 +360,12 @@ def run_bench(scale: float = 0.25, years: float = 1.0, sweep_replications: int =
         f"national_year_s is extrapolated, not measured: {national['seconds_basis']}.",
         f"national_year_peak_rss_mb is {national['peak_rss_basis']}; "
         "its target (one year) is judged only when the bench simulates one year.",
-        "events_per_spell = (SimPy processes + timeouts) / spells, the events counted in events_per_s (a citizen's "
-        "start counts as a process: it is one wake-up event on SimPy's queue, see sim.engine.wakes); the "
+        "events_per_spell = (SimPy processes + timeouts) / spells, the events of the textbook engine (a process per "
+        "citizen and per group's arrivals), counted in events_per_s and repeated by the floor; the "
         "model's wake-ups (events_per_spell_parts.wakes) mostly follow one of those timeouts and are not added "
-        "(adding them gives the larger per-spell figure quoted in issue 14).",
+        "(adding them gives the larger per-spell figure quoted in issue 14). The engine handles fewer: "
+        "events_per_spell_parts.queued counts the events it took from its queues (a citizen's start and an "
+        "arrival are no events of their own, see sim.engine.arrival_stream).",
         f"mm10_customers_per_s: a bare SimPy M/M/{MM10_SERVERS} queue (simpy.Resource, Poisson arrivals, "
         f"exponential service, utilisation {MM10_RHO:g}) timed in a fresh child just before and just after the "
         "model's measurement (a); the mean of the two rates, their spread shows the machine's drift.",

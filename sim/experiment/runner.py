@@ -68,6 +68,7 @@ def run_replication(params: LoadedParams, replication: int, seed: int, by: str |
     weekly = weekly_frame(rec, replication, params.scenario, plan)
     workload = workload_frame(rec, replication, params.scenario, plan)
     stats_ = {"replication": replication, "wall_s": time.perf_counter() - t0, "wakes": model.events,
+              "queued": model.queue.popped,
               "processes": model.n_processes, "timeouts": model.n_timeouts, "initial": int(rec.c["start"].sum()),
               "spells": int(rec.c["arrived"].sum() + rec.c["start"].sum())}
     places = by_municipality_frame(model, replication, kpis, params.scenario) if by == BY_MUNICIPALITY else None
