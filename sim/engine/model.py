@@ -268,8 +268,8 @@ class Model:
             entering.append(self._arrival(s))
         if not s.exhausted():
             self._queue_arrival(s, now)
-        for c, start in entering:
-            self._enter(c, *start)
+        for c, (g, day, external, initial) in entering:
+            self._enter(c, g, day, external, initial)  # (not *start: a star call goes through Python)
 
     def _queue_arrival(self, s: ArrivalStream, now: float) -> None:
         self.n_timeouts += 1  # (the arrivals process yielded a timeout here)
