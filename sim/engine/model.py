@@ -64,7 +64,7 @@ from sim.engine.recorder import W_CLARIF, W_OFFERS, W_TALKS, Recorder
 from sim.engine.spell_scoring import missed_first_months, score_spell
 from sim.engine.stu import StuDraws
 from sim.engine.timeline import RuleTimeline
-from sim.engine.wakes import CONTACT, EXIT, HANDOVER, INTERRUPT, REPLAN, RESUME, START, Wake
+from sim.engine.wakes import CONTACT, EXIT, HANDOVER, INTERRUPT, REPLAN, RESUME, START, PoolLook, Wake
 from sim.engine.workdays import WorkingCalendar
 
 STOCK_KEY_BASE: Final = 1 << 50
@@ -167,6 +167,7 @@ class Model:
         self.queue = EventQueue(self.env)
         self._wake_callbacks = [self.on_wake]  # shared by every wake-up (see sim.engine.wakes)
         self._arrival_callbacks = [self._arrive]  # shared by the groups' arrival streams
+        self._look_callbacks = [self._look_at_pool]  # shared by the pools' keepers
         self._current: Citizen | None = None  # the citizen being stepped (it cannot interrupt itself)
         self.by_place = PlaceTally(len(self.places), len(self.groups), len(self.providers))
         self.closed_moves: dict[str, int] = {}  # group -> moves into a closed programme ignored (the citizen stayed)
@@ -198,27 +199,31 @@ class Model:
             self.n_processes += len(stock.keys) + 1  # the processes of the process-per-citizen engine
         if self.exemptions.may_exempt():
             for pool, flag in self._pools:
-                env.process(self._pool_keeper(pool, flag))
+                look = PoolLook(pool, flag)
+                look.callbacks = self._look_callbacks
+                self.queue.schedule(look, URGENT, 0.0)
         if self.switch_days:
             env.process(self._rule_changes())
 
     # -- the exemption pools ----------------------------------------------------------------------
-    def _pool_keeper(self, pool: ExemptionPool, flag: str):
-        """Take citizens out of the pool when their first months end, exactly when they end.
+    def _look_at_pool(self, look: PoolLook) -> None:
+        """Take citizens out of the pool when their first months end, exactly when they end, and
+        queue the next look (see sim.engine.wakes.PoolLook).
 
         An empty pool is looked at again after the shortest pool window of the run's rule sets: who
         enters later entered on its spell's first day, so its first months end no earlier. (It was
         looked at every day: in a small run most municipalities' pools are often empty, and those
         looks were a fifth of the run's events at scale 0.005.)"""
-        env = self.env
-        quiet = self._pool_quiet_days
-        while True:
-            nxt = pool.next_expiry()
-            wait = nxt - env.now if nxt < INF else quiet
-            if env.now + wait >= self.horizon:
-                return
-            yield env.timeout(max(wait, 0.0))
-            self._revoke(pool.expire(env.now), flag)
+        now: float = self.env._now
+        pool: ExemptionPool = look.pool
+        if look.started:
+            self._revoke(pool.expire(now), look.flag)
+        look.started = True
+        nxt = pool.next_expiry()
+        wait = nxt - now if nxt < INF else self._pool_quiet_days
+        if now + wait < self.horizon:
+            look.callbacks = self._look_callbacks
+            self.queue.schedule(look, NORMAL, max(wait, 0.0))
 
     def _rule_changes(self):
         """On each change of rule set the caps follow the new rules' legal cap."""
@@ -397,7 +402,7 @@ class Model:
         switches = bool(self.switch_days)
         next_switch = self.next_switch
         while True:
-            now: float = env.now
+            now: float = env._now  # (SimPy's `now` is a Python property: a frame per read)
             wake = c.booked_day
             work_exit, fixed_exit = c.work_exit, c.fixed_exit
             exit_day = work_exit if work_exit < fixed_exit else fixed_exit
@@ -490,7 +495,7 @@ class Model:
             return
         target, _, kind, payload = plan[0]
         provider, hours, joint, _ = self._task(c, kind, payload)
-        now: float = self.env.now
+        now: float = self.env._now
         ledger = self.ledgers[provider]
         day = ledger.book(max(target, now), hours)
         if target > now and day > deadline(c, kind, payload):  # deadline() only when it can matter
@@ -520,7 +525,7 @@ class Model:
         c.booked_day = INF
 
     def _replan(self, c: Citizen) -> None:
-        now: float = self.env.now
+        now: float = self.env._now
         self._cancel_booking(c)
         rules = self.rules_at(now)
         c.rules = rules
@@ -529,7 +534,7 @@ class Model:
 
     # -- contacts and effects ---------------------------------------------------------------------
     def _do_contact(self, c: Citizen) -> None:
-        now: float = self.env.now
+        now: float = self.env._now
         target, _, kind, payload = heappop(c.plan)
         assert c.booked_day < INF  # it woke for this booked contact
         provider, hours, joint = c.booked_provider, c.booked_hours, c.booked_joint
@@ -592,13 +597,13 @@ class Model:
         if not c.new_entry:
             offer_exempt = c.exempt if c.exempt_offer is None else c.exempt_offer
             return c.exempt if what == TALKS else offer_exempt
-        talks, offer = missed_first_months(c, self.env.now)
+        talks, offer = missed_first_months(c, self.env._now)
         return talks if what == TALKS else offer
 
     def _hand_over(self, c: Citizen) -> None:
         """The case passes to the hand-over's to_provider today. A booked talk that goes with the
         case (on request, or held by whoever holds it) moves to the new holder's diary."""
-        now: float = self.env.now
+        now: float = self.env._now
         assert c.handover_day < INF  # it woke for this hand-over
         rule = c.handover_rule
         c.handover_day, c.handover_rule = INF, None
@@ -618,7 +623,7 @@ class Model:
     def _exit(self, c: Citizen, dest: str) -> bool:
         """End the current spell; return True if the citizen goes on (in another group, or in the
         same one when the move it drew leads into a closed programme)."""
-        now: float = self.env.now
+        now: float = self.env._now
         rules = self.rules_at(now)
         if rules.closures and dest in self.gidx:
             dest = rules.destination(c.g, dest)
