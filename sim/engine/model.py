@@ -2,8 +2,8 @@
 
 A citizen is not a SimPy process but a small wake-up event, called back when it is due
 (sim.engine.wakes: the same order of events as a process per citizen, at a fraction of the cost), and
-a group's arrivals are one event queued again for each arrival (sim.engine.arrival_stream); the
-exemption pools and the rule changes are SimPy processes.
+a group's arrivals and an exemption pool's keeper are each one event queued again and again
+(sim.engine.arrival_stream, sim.engine.wakes.PoolLook); the rule changes are a SimPy process.
 
 Event ordering (what happens, in what order, on one simulated day):
 
@@ -96,7 +96,8 @@ def without_gc_pauses() -> Iterator[None]:
 # municipality), the clarification clock and the managed exemption (reviews at talks, the month-6
 # measure) added about 85 lines, and the wake-ups (issue 14: a citizen steps on SimPy's queue without a
 # process) about 55 over the generator they replace, the pool keepers' rule for an empty pool about 10, the
-# arrival streams and the release of the citizens at the end (issue 14) about 45 over the arrivals process.
+# arrival streams, the pools' looks and the release of the citizens at the end (issue 14) about 45 over
+# the processes they replace.
 # Candidates to move out: the per-place tallying and the exemption reviews (_review,
 # _missed_at_month_six) into the exemption module.
 class Model:
@@ -162,8 +163,8 @@ class Model:
         self.n_processes = 0  # processes the textbook engine would start (a citizen, a group's arrivals)
         self.n_timeouts = 0  # SimPy timeouts yielded (the benchmark's floor repeats these counts)
         self.active: dict[int, Citizen] = {}
-        # SimPy's queue takes a citizen's Wake as it takes an event (sim.engine.wakes), and the engine
-        # drives that queue itself (sim.engine.event_queue)
+        # a citizen's Wake waits in the engine's own heap beside SimPy's queue, and the engine drives
+        # both itself, in SimPy's order (sim.engine.event_queue)
         self.queue = EventQueue(self.env)
         self._wake_callbacks = [self.on_wake]  # shared by every wake-up (see sim.engine.wakes)
         self._arrival_callbacks = [self._arrive]  # shared by the groups' arrival streams

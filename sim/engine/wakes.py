@@ -2,18 +2,18 @@
 
 Why: a process per citizen costs, at every wake-up, a Timeout object, resuming a generator and
 SimPy's bookkeeping around it, and, for every citizen in stock, a Process, its generator frame and
-its pending Timeout in memory (about 600 bytes each). A citizen's step needs none of that: it is
-a plain function of the citizen's state, called when the day it waits for comes. So each citizen
-holds one small `Wake` that the model puts on SimPy's own event queue with `Environment.schedule`,
-and SimPy calls the model back when it is due, in exactly the order it would have resumed the
-process: the same time, the same priority (URGENT for a restart and for an interrupt, NORMAL for a
-timeout) and an event id drawn at the same moment. (A new citizen's case starts at once, where its
-process started with an urgent wake-up that came next: Model._enter.) The outputs are therefore
-identical to those of the process-per-citizen engine, event for event.
+its pending Timeout in memory (about 600 bytes each). A citizen's step needs none of that: it is a
+plain function of the citizen's state, called when the day it waits for comes. So each citizen holds
+one small `Wake`, queued with the key SimPy gives an event (sim.engine.event_queue), and the model
+is called back when it is due, in exactly the order SimPy would have resumed the process: the same
+time, the same priority (URGENT for a restart and for an interrupt, NORMAL for a timeout) and an
+event id drawn at the same moment. (A new citizen's case starts at once, where its process started
+with an urgent wake-up that came next: Model._enter.) The outputs are therefore identical to those
+of the process-per-citizen engine, event for event.
 
 What `Environment.step` asks of an event is two attributes: `callbacks` (a list it calls with the
-event and then sets to None) and `_ok` (True: nothing failed). A Wake is that and no more; the list
-of callbacks is shared by all wake-ups of a model, since step never changes it.
+event and then sets to None) and `_ok` (True: nothing failed). A Wake is that, and the key it is
+queued with; the list of callbacks is shared by all wake-ups of a model, since step never changes it.
 """
 
 from __future__ import annotations
