@@ -29,6 +29,9 @@ from simpy.events import URGENT
 
 from sim.engine.wakes import Wake
 
+# An import cycle for the type checker only (model imports this module to run its queue): typed as the
+# Model, `model.on_wake(w)` compiles to a direct C call per event; a protocol or a callback would make
+# it a generic Python call. At run time the import does not happen.
 if TYPE_CHECKING:
     from sim.engine.model import Model
 
@@ -60,9 +63,10 @@ class EventQueue:
         self.popped = 0  # events taken from the queues by run()
 
     def schedule(self, w: Any, priority: int, delay: float) -> None:
-        """Queue `w` (a citizen's Wake, or a group's ArrivalStream: bare events, see sim.engine.wakes)
-        `delay` days from now: the same key as Environment.schedule (its time `now + delay`, not the
-        target day itself, so the floating-point sum is the one SimPy would have queued)."""
+        """Queue `w` (a citizen's Wake, a group's ArrivalStream or a pool's PoolLook: bare events, see
+        sim.engine.wakes) `delay` days from now: the same key as Environment.schedule (its time
+        `now + delay`, not the target day itself, so the floating-point sum is the one SimPy would have
+        queued)."""
         if self.by_simpy:
             # (a Wake is event enough for SimPy: see sim.engine.wakes)
             self.env.schedule(w, priority, delay)  # type: ignore[arg-type]
@@ -96,9 +100,9 @@ class EventQueue:
         queue = self.queue
         wakes = self.wakes
         while True:
-            self.popped += 1
             # (SimPy's queue is never empty here: the stop event is in it)
             if wakes and wakes[0].before(queue[0]):
+                self.popped += 1
                 w = heappop(wakes)
                 env._now = w.time
                 w.callbacks = None  # as step does: a wake-up is not called twice
@@ -108,8 +112,8 @@ class EventQueue:
             env._now = entry[0]
             event = entry[3]
             if event is stop:
-                self.popped -= 1
                 return
+            self.popped += 1
             step_callbacks(event)
 
 

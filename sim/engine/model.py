@@ -90,7 +90,7 @@ def without_gc_pauses() -> Iterator[None]:
             gc.enable()
 
 
-# About 550 lines, over the house's ~300: the SimPy processes and the citizens' wake-ups share the
+# About 560 lines, over the house's ~300: the SimPy processes and the citizens' wake-ups share the
 # environment, the ledgers and the recorder, and the per-event methods stay methods so the hot path has no
 # extra call layers. The merges of the programmes (closed programmes), the places (tallies by
 # municipality), the clarification clock and the managed exemption (reviews at talks, the month-6

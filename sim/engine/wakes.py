@@ -51,24 +51,21 @@ class Wake:
         self.priority = 0
         self.eid = 0
 
+    def precedes(self, time: float, priority: int, eid: int) -> bool:
+        """Comes before an event keyed (time, priority, event id): SimPy's order of its queue."""
+        if self.time != time:
+            return self.time < time
+        if self.priority != priority:
+            return self.priority < priority
+        return self.eid < eid
+
     def __lt__(self, other: Wake) -> bool:
-        """Comes before `other`: by time, then priority, then event id, as SimPy orders its queue."""
-        if self.time != other.time:
-            return self.time < other.time
-        if self.priority != other.priority:
-            return self.priority < other.priority
-        return self.eid < other.eid
+        """For the wake-ups' own heap."""
+        return self.precedes(other.time, other.priority, other.eid)
 
     def before(self, entry: tuple[float, int, int, Any]) -> bool:
         """Comes before the event of an entry of SimPy's queue (time, priority, event id, event)."""
-        time: float = entry[0]
-        if self.time != time:
-            return self.time < time
-        priority: int = entry[1]
-        if self.priority != priority:
-            return self.priority < priority
-        eid: int = entry[2]
-        return self.eid < eid
+        return self.precedes(entry[0], entry[1], entry[2])
 
 
 class PoolLook:

@@ -306,7 +306,7 @@ def targets(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
     }
 
 
-# About 60 lines, over the house's ~40: the five measurements are one call each, and most of the rest is
+# About 65 lines, over the house's ~40: the five measurements are one call each, and most of the rest is
 # the result's fields and notes, which belong together with the numbers they explain.
 def run_bench(scale: float = 0.25, years: float = 1.0, sweep_replications: int = 4,
               sweep_scale: float | None = None, progress=None, mm10_customers: int = MM10_CUSTOMERS) -> dict[str, Any]:
