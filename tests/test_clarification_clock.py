@@ -49,7 +49,7 @@ def aktivitetsparat(r27: RuleSet, spell_start: float, cash_start: float, stu_end
     c = new_citizen(3, np.full(ROW_WIDTH, 0.5), attrs, 0, need_weight=0.0)
     c.g, c.spell_start, c.case_start, c.cash_start, c.new_entry = "aktivitetsparat", spell_start, spell_start, \
         cash_start, True
-    c.talk_days, c.talk_providers = NONE_YET, NONE_YET
+    c.talk_log = NONE_YET
     c.offer_days, c.clar_days, c.clar_dues, c.plan, c.seq, c.windows = [], [], [], [], 0, []
     c.first_block, c.rules, c.exempt, c.exempt_separate = None, r27, False, False
     for k, v in fields.items():

@@ -73,7 +73,7 @@ def citizen(group: str, spell_start: float = 0.0, row: dict[int, float] | None =
     attrs = {"frailty": [1.0], "under_30": [False], "short_absence": [False], "cap_day": [INF]}
     c = new_citizen(7, r, attrs, 0, need_weight=0.0)
     c.g, c.spell_start, c.case_start, c.new_entry = group, spell_start, spell_start, True
-    c.talk_days, c.talk_providers = NONE_YET, NONE_YET
+    c.talk_log = NONE_YET
     c.offer_days, c.clar_days, c.clar_dues, c.plan, c.seq, c.windows = [], [], [], [], 0, []
     c.first_block = None
     for day, provider in fields.pop("talks", []):

@@ -203,7 +203,7 @@ def _citizen(group: str, **fields) -> Citizen:
     attrs = {"frailty": [1.0], "under_30": [False], "short_absence": [False], "cap_day": [INF]}
     c = new_citizen(7, np.full(ROW_WIDTH, 0.5), attrs, 0, need_weight=0.0)
     c.g, c.spell_start, c.case_start, c.new_entry = group, 0.0, 0.0, True
-    c.talk_days, c.talk_providers = NONE_YET, NONE_YET
+    c.talk_log = NONE_YET
     c.offer_days, c.clar_days, c.clar_dues, c.plan, c.seq, c.windows = [], [], [], [], 0, []
     c.first_block = None
     for day, provider in fields.pop("talks", []):

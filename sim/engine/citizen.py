@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any, Final
 
 import numpy as np
@@ -31,6 +31,22 @@ from sim.engine.randomness import (
 # about 280 bytes of each citizen's record, over a tenth of a national run's memory.
 NONE_YET: Final[tuple[()]] = ()
 
+# Talk providers as small numbers in a citizen's talk log (see Citizen.add_talk). The codes are this
+# process's shorthand, handed out in order of first use; they never leave the log, whose reader
+# (Citizen.talks) turns them back into names.
+_PROVIDER_CODES: Final[dict[str, float]] = {}
+_PROVIDER_NAMES: Final[list[str]] = []
+
+
+def provider_code(provider: str) -> float:
+    """The talk log's code for a provider (a whole number, held as a double like the days beside it)."""
+    code = _PROVIDER_CODES.get(provider)
+    if code is None:
+        code = float(len(_PROVIDER_NAMES))
+        _PROVIDER_NAMES.append(provider)
+        _PROVIDER_CODES[provider] = code
+    return code
+
 
 class Citizen:
     """The state of one citizen's current spell. Plain slots: this is the hot path."""
@@ -40,7 +56,7 @@ class Citizen:
                  "pooled", "proc", "running",
                  "windows", "course_provider", "course_days", "trial_arm", "need", "work_left", "work_t",
                  "work_exit", "fixed_exit", "fixed_dest", "provider", "plan", "seq", "booked_day", "booked_provider",
-                 "booked_hours", "booked_joint", "talk_days", "talk_providers",
+                 "booked_hours", "booked_joint", "talk_log",
                  "offer_days", "clar_days", "clar_dues", "new_entry", "provider_since", "rules", "first_block",
                  "touched", "handover_day", "handover_rule", "ccol", "contact_overflow",
                  "place", "fund", "cash_start", "stu_end")
@@ -54,18 +70,14 @@ class Citizen:
     g: str  # the group of the current spell
     spell_start: float
     case_start: float
-    cash_start: float | None  # start of its stay in the cash-benefit system (None: its spell's start)
+    # start of its stay in the cash-benefit system (set at every spell start; a plain float, not float | None,
+    # which held a boxed float of 24 bytes)
+    cash_start: float
     stu_end: float | None  # the day its STU ends (None: not on STU)
     frailty: float
-    under_30: bool
-    short_absence: bool
     cap_day: float  # spell day on which UI benefit runs out (infinite outside dagpenge)
-    exempt: bool  # exempt by the main decision
-    exempt_separate: bool  # exempt from the talks of the provider that decides separately
     exempt_offer: bool | None  # exempt from the offers by their own decision (None: `exempt` covers them)
-    pooled: bool  # counted in an exemption pool as a new entrant
     proc: Any  # its wake-up on SimPy's event queue (sim.engine.wakes.Wake)
-    running: bool  # its step loop goes on: a wake-up is due, or it is being stepped
     # The spell's records below start as NONE_YET and become lists at their first entry
     windows: list[tuple[float, float, float]] | tuple[()]  # windows of effect on the job hazard
     course_provider: str | None  # who runs the first months of its course in a trial
@@ -87,13 +99,11 @@ class Citizen:
     booked_provider: str
     booked_hours: float
     booked_joint: str | None
-    # the days and providers of the spell's talks, in order (see add_talk)
-    talk_days: Any  # array("d") or NONE_YET
-    talk_providers: list[str] | tuple[()]
+    # the spell's talks in order, as day and provider code by turns (array "d", or NONE_YET; see add_talk)
+    talk_log: Any
     offer_days: list[float] | tuple[()]
     clar_days: list[float] | tuple[()]  # days the spell's clarifications were held
     clar_dues: list[float] | tuple[()]  # the due day each of them served (same order)
-    new_entry: bool  # entered during the run (the initial stock has an unknown history)
     provider_since: float
     rules: Any  # the rule set its spell is planned under
     # group ("*": any) -> the last run year it was counted in (persons touched); None until its first
@@ -104,22 +114,32 @@ class Citizen:
     fund: int  # index of its a-kasse
     handover_day: float  # when the case passes to its hand-over rule's to_provider (math.inf: it does not)
     handover_rule: Any  # that rule (sim.inputs.rules.Handover) while a hand-over is due
+    # The flags last and together: the compiled record lays its fields out in the order declared here,
+    # and a flag (one byte) between two eight-byte fields took eight; together the eight take one word
+    # (40 bytes less a citizen, about 11 MB of a national run)
+    under_30: bool
+    short_absence: bool
+    exempt: bool  # exempt by the main decision
+    exempt_separate: bool  # exempt from the talks of the provider that decides separately
+    pooled: bool  # counted in an exemption pool as a new entrant
+    running: bool  # its step loop goes on: a wake-up is due, or it is being stepped
+    new_entry: bool  # entered during the run (the initial stock has an unknown history)
     lifted: bool  # an exemption of this spell was lifted to keep a pool's cap (the rest of it is planned in)
 
     def add_talk(self, day: float, provider: str) -> None:
-        """Record a talk held. Why a C array of days and a list of providers, not a list of (day,
-        provider) tuples: a tuple and its float took 80 bytes a talk, and a citizen in stock has had
-        about four talks in its spell (a twentieth of a national run's memory)."""
-        if self.talk_providers:
-            self.talk_days.append(day)
-            self.talk_providers.append(provider)
+        """Record a talk held. Why one C array of days and provider codes, not a list of (day, provider)
+        tuples: a tuple and its float took 80 bytes a talk, and a citizen in stock has had a talk or
+        two in its spell; an array of days beside a list of providers still took about 180 bytes."""
+        if self.talk_log:
+            self.talk_log.extend((day, provider_code(provider)))
         else:
-            self.talk_days = array("d", (day,))
-            self.talk_providers = [provider]
+            self.talk_log = array("d", (day, provider_code(provider)))
 
-    def talks(self) -> Iterator[tuple[float, str]]:
+    def talks(self) -> list[tuple[float, str]]:
         """(day, provider) of each talk of the spell, in order."""
-        return zip(self.talk_days, self.talk_providers)
+        log = self.talk_log
+        names = _PROVIDER_NAMES
+        return [(log[i], names[int(log[i + 1])]) for i in range(0, len(log), 2)]
 
     def uniform(self, streams: Streams) -> float:
         """The citizen's next uniform for its exit clocks: from its row, then from its private stream.
@@ -194,7 +214,7 @@ def new_citizen(key: Any, row: Any, attrs: Mapping[str, Any], i: int, need_weigh
     c.touched = None
     c.place = int(attrs["place"][i]) if "place" in attrs else 0
     c.fund = int(attrs["fund"][i]) if "fund" in attrs else 0
-    c.cash_start = None
+    c.cash_start = math.nan  # every spell start sets it (Model._start_spell)
     stu_end = float(attrs["stu_end"][i]) if "stu_end" in attrs else math.nan
     c.stu_end = None if math.isnan(stu_end) else stu_end
     return c
@@ -213,7 +233,7 @@ def spell_record(c: Citizen, end: float, dest: str | None) -> dict[str, Any]:
         "talks": [(d - s, p) for d, p in c.talks()], "offers": [d - s for d in c.offer_days],
         "trial_arm": c.trial_arm, "course_provider": c.course_provider,
         "clarifications": [d - s for d in c.clar_days], "place": c.place, "fund": c.fund,
-        "stay_start": c.cash_start if c.cash_start is not None else s, "stu_end": c.stu_end,
+        "stay_start": c.cash_start, "stu_end": c.stu_end,
     }
 
 

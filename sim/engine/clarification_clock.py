@@ -38,8 +38,8 @@ def stay_start(rules: RuleSet, previous_group: str | None, group: str, previous_
 
 
 def clock_start(c: Citizen, cl: Clarification) -> float:
-    """The day the rule's days count from: the spell's start or the stay's (None: the spell's)."""
-    if cl.counted_in == "cash_benefit_system" and c.cash_start is not None:
+    """The day the rule's days count from: the spell's start or the stay's."""
+    if cl.counted_in == "cash_benefit_system":
         return c.cash_start
     return c.spell_start
 

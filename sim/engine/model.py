@@ -461,7 +461,7 @@ class Model:
         c.g = g
         c.spell_start = spell_start
         c.new_entry = not initial
-        c.windows = c.talk_days = c.talk_providers = c.offer_days = c.clar_days = c.clar_dues = NONE_YET
+        c.windows = c.talk_log = c.offer_days = c.clar_days = c.clar_dues = NONE_YET
         c.seq = 0
         c.booked_day = INF
         start_exit_clocks(c, gc.hazard, gc.short_absence_mult, self._exhaustion[g], now, self.streams,

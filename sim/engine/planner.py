@@ -222,5 +222,4 @@ def own_clock_free(c: Citizen) -> bool:
     """Whether the citizen's clarification due days depend only on its spell, so that a fresh
     spell's plan can be shared with others: its cash-benefit stay starts with the spell and no STU
     of its runs into the spell."""
-    return (c.cash_start is None or c.cash_start == c.spell_start) and (c.stu_end is None
-                                                                         or c.stu_end <= c.spell_start)
+    return c.cash_start == c.spell_start and (c.stu_end is None or c.stu_end <= c.spell_start)
