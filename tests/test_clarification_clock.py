@@ -8,6 +8,7 @@ default's planning table). Every expected day below is worked out by hand from t
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -51,6 +52,7 @@ def aktivitetsparat(r27: RuleSet, spell_start: float, cash_start: float, stu_end
         cash_start, True
     c.talk_log = NONE_YET
     c.offer_days, c.clar_days, c.clar_dues, c.plan, c.seq, c.windows = [], [], [], [], 0, []
+    c.request_day, c.request_seq = math.inf, 0
     c.first_block, c.rules, c.exempt, c.exempt_separate = None, r27, False, False
     for k, v in fields.items():
         setattr(c, k, v)

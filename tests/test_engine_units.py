@@ -18,7 +18,19 @@ from sim.engine.citizen import NONE_YET, Citizen, new_citizen, talk_need
 from sim.engine.contacts import DAYS_PER_MONTH, OfferMix, TaskCosts, group_constants
 from sim.engine.exemption import ExemptionPool, Exemptions
 from sim.engine.hazard import INF, OTHER, GroupHazard, Piecewise, fixed_exit
-from sim.engine.planner import HANDOVER, OFFER, ON_REQUEST, TALK, Planner, deadline, talk_targets
+from sim.engine.planner import (
+    HANDOVER,
+    OFFER,
+    ON_REQUEST,
+    TALK,
+    Planner,
+    deadline,
+    first_item,
+    plan_items,
+    pop_first,
+    push,
+    talk_targets,
+)
 from sim.engine.providers import (
     EXTENDED,
     FREE_CHOICE,
@@ -75,6 +87,7 @@ def citizen(group: str, spell_start: float = 0.0, row: dict[int, float] | None =
     c.g, c.spell_start, c.case_start, c.new_entry = group, spell_start, spell_start, True
     c.talk_log = NONE_YET
     c.offer_days, c.clar_days, c.clar_dues, c.plan, c.seq, c.windows = [], [], [], [], 0, []
+    c.request_day, c.request_seq = math.inf, 0
     c.first_block = None
     for day, provider in fields.pop("talks", []):
         c.add_talk(day, provider)
@@ -173,12 +186,47 @@ def test_plan_dates_items_from_the_spell_start_and_draws_the_talk_on_request(r27
     wait with the citizen's next contact uniform 0.5: ln 2 / (0.3 / 30.44) = 70.33 days."""
     c = citizen("jobparat", spell_start=100.0, row={FIRST_CONTACT: 0.5})
     planner(params).plan(c, r27, 100.0)
-    assert c.plan[0][0] == pytest.approx(107.0) and c.plan[0][2] == TALK
-    on_request = [day for day, _, kind, _ in c.plan if kind == ON_REQUEST]
+    first = first_item(c)
+    assert first is not None and first[0] == pytest.approx(107.0) and first[2] == TALK
+    items = plan_items(c)
+    on_request = [day for day, _, kind, _ in items if kind == ON_REQUEST]
     assert on_request == [pytest.approx(282.0 + math.log(2.0) / (0.3 / (365.25 / 12)))]
-    offer = next(p for _, _, kind, p in c.plan if kind == OFFER)
+    offer = next(p for _, _, kind, p in items if kind == OFFER)
     assert offer[1] == 282.0  # the due day, absolute
-    assert c.seq == len(c.plan) == 6
+    assert c.seq == len(items) == 6
+
+
+def test_the_talk_on_request_beside_the_heap_keeps_the_heaps_order():
+    """The plan's items come out of first_item/pop_first in the order one heap of (day, sequence) tuples
+    gives them, the talk on request included, ties on the day broken by the sequence number both ways
+    (compared with heapq over the same items, by hand)."""
+    import heapq
+
+    c = citizen("jobparat")
+    push(c, 50.0, OFFER, ("offer", 60.0))        # seq 1
+    push(c, 40.0, ON_REQUEST, None)             # seq 2: before the offer
+    push(c, 40.0, TALK, ("block", True, "x"))   # seq 3: the same day as the request, numbered after it
+    push(c, 30.0, TALK, ("block", False, "x"))  # seq 4: first of all
+    reference = [(50.0, 1, OFFER, ("offer", 60.0)), (40.0, 2, ON_REQUEST, None),
+                 (40.0, 3, TALK, ("block", True, "x")), (30.0, 4, TALK, ("block", False, "x"))]
+    assert sorted(plan_items(c)) == sorted(reference)
+    heapq.heapify(reference)
+    taken = []
+    while (head := first_item(c)) is not None:
+        item = pop_first(c)
+        assert item == head
+        taken.append(item)
+        if item[1] == 2:  # the talk on request is held: plan the next (seq 5), before the offer's day
+            push(c, 45.0, ON_REQUEST, None)
+            heapq.heappush(reference, (45.0, 5, ON_REQUEST, None))
+    expected = [heapq.heappop(reference) for _ in range(len(reference))]
+    assert [(d, s) for d, s, _, _ in taken] == [(30.0, 4), (40.0, 2), (40.0, 3), (45.0, 5), (50.0, 1)]
+    assert taken == expected
+    # the other tie: the heap's item numbered before the request on the same day comes first
+    c = citizen("jobparat")
+    push(c, 40.0, TALK, ("block", True, "x"))   # seq 1
+    push(c, 40.0, ON_REQUEST, None)             # seq 2
+    assert pop_first(c)[2] == TALK and pop_first(c)[2] == ON_REQUEST and first_item(c) is None
 
 
 def test_deadlines_of_plan_items(r27):

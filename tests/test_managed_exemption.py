@@ -205,6 +205,7 @@ def _citizen(group: str, **fields) -> Citizen:
     c.g, c.spell_start, c.case_start, c.new_entry = group, 0.0, 0.0, True
     c.talk_log = NONE_YET
     c.offer_days, c.clar_days, c.clar_dues, c.plan, c.seq, c.windows = [], [], [], [], 0, []
+    c.request_day, c.request_seq = math.inf, 0
     c.first_block = None
     for day, provider in fields.pop("talks", []):
         c.add_talk(day, provider)

@@ -55,7 +55,8 @@ class Citizen:
                  "under_30", "short_absence", "cap_day", "exempt", "exempt_separate", "exempt_offer", "lifted",
                  "pooled", "proc", "running",
                  "windows", "course_provider", "course_days", "trial_arm", "need", "work_left", "work_t",
-                 "work_exit", "fixed_exit", "fixed_dest", "provider", "plan", "seq", "booked_day", "booked_provider",
+                 "work_exit", "fixed_exit", "fixed_dest", "provider", "plan", "seq", "request_day", "request_seq",
+                 "booked_day", "booked_provider",
                  "booked_hours", "booked_joint", "talk_log",
                  "offer_days", "clar_days", "clar_dues", "new_entry", "provider_since", "rules", "first_block",
                  "touched", "handover_day", "handover_rule", "ccol", "contact_overflow",
@@ -92,6 +93,11 @@ class Citizen:
     provider: str  # who runs its course now
     plan: list[tuple[float, int, int, Any]]  # heap of (day, sequence, kind, payload)
     seq: int
+    # its next talk on request (math.inf: none), a plan item kept beside the heap (see planner.first_item).
+    # Why: nearly every citizen in stock has one pending, and as a heap entry it was a tuple and a float
+    # (96 bytes); there is never more than one, since each is planned when the one before is held
+    request_day: float
+    request_seq: int
     # its booked contact: the day (math.inf: none booked), whose diary, the hours and the provider that joins
     # it (None: nobody). Fields rather than a tuple: a booking per contact, and a tuple with its two
     # floats was about 130 bytes of each citizen in stock
@@ -197,6 +203,8 @@ def new_citizen(key: Any, row: Any, attrs: Mapping[str, Any], i: int, need_weigh
     c.short_absence = bool(attrs["short_absence"][i])
     c.cap_day = float(attrs["cap_day"][i])  # plain floats: numpy scalars are slow in the hot path
     c.booked_day = math.inf
+    c.request_day = math.inf  # (every plan sets it)
+    c.request_seq = 0
     c.booked_provider = ""
     c.booked_hours = 0.0
     c.booked_joint = None

@@ -32,7 +32,6 @@ import gc
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
-from heapq import heappop
 from typing import Final
 
 import simpy
@@ -50,7 +49,18 @@ from sim.engine.hazard import INF, WORK
 from sim.engine.persons_touched import count_touched_years
 from sim.engine.place_tally import PlaceTally
 from sim.engine.places import PlaceDraws, places_of
-from sim.engine.planner import CLARIF, OFFER, ON_REQUEST, TALK, Planner, deadline, follows_the_case, push
+from sim.engine.planner import (
+    CLARIF,
+    OFFER,
+    ON_REQUEST,
+    TALK,
+    Planner,
+    deadline,
+    first_item,
+    follows_the_case,
+    pop_first,
+    push,
+)
 from sim.engine.population import (
     arrivals,
     citizen_attributes,
@@ -490,11 +500,11 @@ class Model:
     # -- booking -------------------------------------------------------------------------------
     def _book_next(self, c: Citizen) -> None:
         """Book the first item of the plan in its provider's ledger."""
-        plan = c.plan
-        if not plan:
+        first = first_item(c)
+        if first is None:
             c.booked_day = INF
             return
-        target, _, kind, payload = plan[0]
+        target, _, kind, payload = first
         provider, hours, joint, _ = self._task(c, kind, payload)
         now: float = self.env._now
         ledger = self.ledgers[provider]
@@ -536,7 +546,7 @@ class Model:
     # -- contacts and effects ---------------------------------------------------------------------
     def _do_contact(self, c: Citizen) -> None:
         now: float = self.env._now
-        target, _, kind, payload = heappop(c.plan)
+        target, _, kind, payload = pop_first(c)
         assert c.booked_day < INF  # it woke for this booked contact
         provider, hours, joint = c.booked_provider, c.booked_hours, c.booked_joint
         c.booked_day = INF
@@ -616,7 +626,7 @@ class Model:
         c.provider_since = now
         c.provider = rule.to_provider
         self.recorder.on_handover(now, gi, p_from, self.pidx[c.provider])
-        if c.booked_day < INF and c.booked_provider == old and c.plan and follows_the_case(c.plan[0]):
+        if c.booked_day < INF and c.booked_provider == old and follows_the_case(first_item(c)):
             self._cancel_booking(c)
             self._book_next(c)
 

@@ -39,14 +39,57 @@ Template = tuple[list[PlanItem], TalkBlock | None]
 
 
 def push(c: Citizen, day: float, kind: int, payload: Any) -> None:
-    """Add an item to the citizen's plan (after the ones already numbered)."""
+    """Add an item to the citizen's plan (after the ones already numbered); a talk on request goes to
+    the citizen's one slot for it (Citizen.request_day), which is free: the one before was held."""
     c.seq += 1
-    heapq.heappush(c.plan, (day, c.seq, kind, payload))
+    if kind == ON_REQUEST:
+        c.request_day, c.request_seq = day, c.seq
+    else:
+        heapq.heappush(c.plan, (day, c.seq, kind, payload))
 
 
-def follows_the_case(item: tuple[float, int, int, Any]) -> bool:
+def _request_first(c: Citizen) -> bool:
+    """Whether the talk on request is the plan's first item: it comes before the heap's first in the
+    heap's own order (day, then sequence number)."""
+    day = c.request_day
+    if day == INF:
+        return False
+    plan = c.plan
+    if not plan:
+        return True
+    head = plan[0]
+    return day < head[0] or (day == head[0] and c.request_seq < head[1])
+
+
+def first_item(c: Citizen) -> tuple[float, int, int, Any] | None:
+    """The plan's first item, (day, sequence, kind, payload), without taking it (None: the plan is empty)."""
+    if _request_first(c):
+        return (c.request_day, c.request_seq, ON_REQUEST, None)
+    return c.plan[0] if c.plan else None
+
+
+def pop_first(c: Citizen) -> tuple[float, int, int, Any]:
+    """Take the plan's first item (the plan must not be empty)."""
+    if _request_first(c):
+        item = (c.request_day, c.request_seq, ON_REQUEST, None)
+        c.request_day = INF
+        return item
+    return heapq.heappop(c.plan)
+
+
+def plan_items(c: Citizen) -> list[tuple[float, int, int, Any]]:
+    """All items of the plan, the talk on request included, in no particular order (for inspection)."""
+    items = list(c.plan)
+    if c.request_day != INF:
+        items.append((c.request_day, c.request_seq, ON_REQUEST, None))
+    return items
+
+
+def follows_the_case(item: tuple[float, int, int, Any] | None) -> bool:
     """Whether a plan item is held by whoever holds the case when it is held: a talk on request, or
-    a talk of a block held by the current provider."""
+    a talk of a block held by the current provider (None, no item: no)."""
+    if item is None:
+        return False
     _, _, kind, payload = item
     return kind == ON_REQUEST or (kind == TALK and payload[2] == CURRENT_PROVIDER)
 
@@ -109,6 +152,7 @@ class Planner:
         plan = []
         seq = 0
         c.handover_day = math.inf
+        c.request_day = INF
         for rel, kind, static, due_rel in items:
             seq += 1
             day = s + rel
@@ -117,7 +161,9 @@ class Planner:
                 c.handover_day, c.handover_rule = day, static
                 continue
             if kind == ON_REQUEST:
-                day = day + -math.log(1.0 - c.contact_uniform(self.streams)) / self.on_request_rate[c.g]
+                c.request_day = day + -math.log(1.0 - c.contact_uniform(self.streams)) / self.on_request_rate[c.g]
+                c.request_seq = seq
+                continue
             plan.append((day, seq, kind, (static, s + due_rel) if due_rel is not None else static))
         heapq.heapify(plan)
         c.plan = plan
