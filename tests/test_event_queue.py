@@ -97,10 +97,10 @@ TIED = textwrap.dedent("""
     from sim.engine.event_queue import EventQueue
     from sim.engine.wakes import Wake
 
-    def tied_events(by_simpy, seed):
+    def tied_events(by_simpy, seed, days):
         rng = random.Random(seed)
         env = simpy.Environment()
-        queue = EventQueue(env)
+        queue = EventQueue(env, days)
         queue.by_simpy = by_simpy
         log = []
 
@@ -108,11 +108,11 @@ TIED = textwrap.dedent("""
             log.append((env.now, "wake", w.what))
             if w.what % 3 == 0 and env.now < 4:  # some wake-ups queue another, some at no delay
                 queue.schedule(Wake(None, [woke], w.what + 1000), rng.choice([URGENT, NORMAL]),
-                               float(rng.choice([0, 0, 1])))
+                               float(rng.choice([0, 0, 1, 0.5])))
 
         model = type("Model", (), {"on_wake": staticmethod(woke)})()
         for i in range(120):
-            priority, delay = rng.choice([URGENT, NORMAL]), float(rng.choice([0, 1, 2, 3]))
+            priority, delay = rng.choice([URGENT, NORMAL]), float(rng.choice([0, 1, 2, 2.25, 3, 3.5]))
             if rng.random() < 0.5:
                 queue.schedule(Wake(None, [woke], i), priority, delay)
             else:
@@ -123,21 +123,73 @@ TIED = textwrap.dedent("""
         queue.run(10.0, model)
         return log, queue.popped
 
-    seed = int(sys.argv[1])
-    (expected, _), (got, popped) = tied_events(True, seed), tied_events(False, seed)
+    seed, days = int(sys.argv[1]), int(sys.argv[2])
+    (expected, _), (got, popped) = tied_events(True, seed, days), tied_events(False, seed, days)
     print(json.dumps({"simpy": expected, "engine": got, "popped": popped}))
 """)
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_tied_wakes_and_events_come_in_simpys_order(seed):
-    """The wake-ups' own heap merged with SimPy's queue gives SimPy's order, ties included."""
+@pytest.mark.parametrize(("seed", "days"), [(1, 11), (2, 11), (3, 11), (4, 3)])
+def test_tied_wakes_and_events_come_in_simpys_order(seed, days):
+    """The wake-ups' own calendar merged with SimPy's queue gives SimPy's order, ties included (with
+    days 3, the wake-ups from day 3 on wait in the calendar's heap of late ones)."""
     env = os.environ | {"CASELOAD_PURE_PYTHON": "1"}
-    out = subprocess.run([sys.executable, "-W", "ignore", "-c", TIED, str(seed)], env=env, capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run([sys.executable, "-W", "ignore", "-c", TIED, str(seed), str(days)], env=env,
+                         capture_output=True, text=True, check=True)
     logs = json.loads(out.stdout.strip().splitlines()[-1])
     expected, got = logs["simpy"], logs["engine"]
     assert len({(t, what) for t, what, _ in expected}) < len(expected) / 4  # ties everywhere
     assert any(what == "wake" for _, what, _ in expected) and any(what == "event" for _, what, _ in expected)
     assert got == expected
     assert logs["popped"] == len(got)  # the loop counts each event it took, the stop not included
+
+
+def test_the_wake_calendar_gives_one_heaps_order():
+    """WakeCalendar against heapq over the same keyed wake-ups: pushes and takes interleaved, with
+    wake-ups at the start of a day (normal and urgent, filed in the day's list or its heap), inside a
+    day, on a day before the one being taken (a wake-up queued by an event of SimPy's queue), past the
+    last day, and days left empty on the way."""
+    import heapq
+
+    from simpy.events import NORMAL, URGENT
+
+    from sim.engine.wake_calendar import WakeCalendar
+
+    rng = random.Random(11)
+    calendar, reference = WakeCalendar(20), []
+    eid, now, taken, expected = 0, 0.0, [], []
+
+    def push(time: float) -> None:
+        nonlocal eid
+        eid += 1
+        w = _keyed_wake(time, rng.choice([NORMAL, NORMAL, NORMAL, URGENT]), eid)
+        calendar.push(w)
+        heapq.heappush(reference, (w.time, w.priority, w.eid))
+
+    for _ in range(3000):
+        if rng.random() < 0.55 or not reference:
+            kind = rng.random()
+            if kind < 0.6:
+                push(float(int(now) + rng.choice([0, 0, 1, 2, 5])))  # the start of a day
+            elif kind < 0.9:
+                push(now + rng.uniform(0.0, 4.0))
+            elif kind < 0.95:
+                push(max(now - rng.uniform(0.0, 3.0), 0.0))  # before the day being taken
+            else:
+                push(rng.uniform(20.0, 30.0))  # past the last day
+        else:
+            w = calendar.first()
+            assert w is not None
+            calendar.take()
+            taken.append((w.time, w.priority, w.eid))
+            expected.append(heapq.heappop(reference))
+            now = w.time
+    assert len(calendar) == len(reference)
+    while (w := calendar.first()) is not None:
+        calendar.take()
+        taken.append((w.time, w.priority, w.eid))
+        expected.append(heapq.heappop(reference))
+    assert not reference and len(calendar) == 0
+    assert taken == expected
+    assert len({t for t, _, _ in taken}) < len(taken) * 0.8  # ties at the start of a day are common
+    assert any(t >= 20.0 for t, _, _ in taken) and any(t % 1.0 for t, _, _ in taken)

@@ -9,10 +9,10 @@ always takes the first, so the order of events and every output stay exactly wha
 gives: a citizen's wake-up goes straight to the model, and every other event (the arrival streams,
 the pool keepers and the rule changes) is processed as `Environment.step` processes it.
 
-The citizens' wake-ups wait in a heap of their own, beside SimPy's queue, each Wake carrying its key:
-a Wake compares itself in C, where SimPy's entry was a tuple of four compared element by element,
-and a queued wake-up no longer holds a tuple, a float and an integer of its own (about 140 bytes of
-each citizen in stock). The next event is the earlier of the two heaps' first.
+The citizens' wake-ups wait beside SimPy's queue, filed by day (sim.engine.wake_calendar), each Wake
+carrying its key: a Wake compares itself in C, where SimPy's entry was a tuple of four compared
+element by element, and a queued wake-up no longer holds a tuple, a float and an integer of its own
+(about 140 bytes of each citizen in stock). The next event is the earlier of the two queues' first.
 
 It reads three attributes SimPy keeps private (`_queue`, `_eid`, `_now`, unchanged since SimPy 3);
 `check_simpy` says so clearly if a SimPy release renames them, and `EventQueue.by_simpy` hands the
@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Final
 import simpy
 from simpy.events import URGENT
 
+from sim.engine.wake_calendar import WakeCalendar
 from sim.engine.wakes import Wake
 
 # An import cycle for the type checker only (model imports this module to run its queue): typed as the
@@ -53,11 +54,12 @@ class EventQueue:
 
     __slots__ = ("env", "queue", "wakes", "eid", "by_simpy", "popped")
 
-    def __init__(self, env: simpy.Environment):
+    def __init__(self, env: simpy.Environment, days: int):
+        """`days`: the days of the run, from day 0 (wake-ups due later wait together, unsorted by day)."""
         check_simpy(env)
         self.env = env
         self.queue: list[Any] = env._queue
-        self.wakes: list[Wake] = []  # the citizens' wake-ups, a heap of Wakes by their keys
+        self.wakes = WakeCalendar(days)  # the citizens' wake-ups, by day
         self.eid: Any = env._eid  # SimPy's counter of event ids (itertools.count)
         self.by_simpy = False  # True: Environment.schedule and Environment.run do it (for comparison)
         self.popped = 0  # events taken from the queues by run()
@@ -76,7 +78,7 @@ class EventQueue:
             w.time = now + delay
             w.priority = priority
             w.eid = next(self.eid)
-            heappush(self.wakes, w)
+            self.wakes.push(w)
         else:
             heappush(self.queue, (now + delay, priority, next(self.eid), w))
 
@@ -101,9 +103,10 @@ class EventQueue:
         wakes = self.wakes
         while True:
             # (SimPy's queue is never empty here: the stop event is in it)
-            if wakes and wakes[0].before(queue[0]):
+            w = wakes.first()
+            if w is not None and w.before(queue[0]):
                 self.popped += 1
-                w = heappop(wakes)
+                wakes.take()
                 env._now = w.time
                 w.callbacks = None  # as step does: a wake-up is not called twice
                 model.on_wake(w)

@@ -173,9 +173,9 @@ class Model:
         self.n_processes = 0  # processes the textbook engine would start (a citizen, a group's arrivals)
         self.n_timeouts = 0  # SimPy timeouts yielded (the benchmark's floor repeats these counts)
         self.active: dict[int, Citizen] = {}
-        # a citizen's Wake waits in the engine's own heap beside SimPy's queue, and the engine drives
+        # a citizen's Wake waits in the engine's own calendar beside SimPy's queue, and the engine drives
         # both itself, in SimPy's order (sim.engine.event_queue)
-        self.queue = EventQueue(self.env)
+        self.queue = EventQueue(self.env, int(self.horizon) + 1)
         self._wake_callbacks = [self.on_wake]  # shared by every wake-up (see sim.engine.wakes)
         self._arrival_callbacks = [self._arrive]  # shared by the groups' arrival streams
         self._look_callbacks = [self._look_at_pool]  # shared by the pools' keepers
