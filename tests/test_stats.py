@@ -18,7 +18,7 @@ import pytest
 from scipy import stats as sps
 
 from sim.experiment.results import SUMMARY_COLUMNS, summarise
-from sim.metrics.stats import LEVEL, grouped_ci, mean_ci, t_half_width
+from sim.metrics.stats import LEVEL, grouped_ci, mean_ci, t_half_width, t_quantile
 
 # Small given samples; odd values so that a wrong divisor (n for n-1, √(n-1) for √n) shows.
 A = np.array([2.0, 4.0, 4.0, 5.0, 7.0])  # mean 4.4, sum of squares about the mean 13.2
@@ -163,3 +163,14 @@ def test_the_summary_reads_the_interval_columns():
     r = summarise(share).iloc[0]
     assert r.ci_high == 1.0 and r.ci_low == pytest.approx(0.99 - sps.t.ppf(0.975, 1) * np.std([0.98, 1.0], ddof=1)
                                                             / math.sqrt(2), rel=1e-12)
+
+
+def test_t_quantile_is_scipy_stats_value_for_value():
+    """t_quantile (scipy.special, so that a run need not import scipy.stats) gives exactly what
+    scipy.stats.t.ppf gives, over the levels and degrees of freedom the studies use."""
+    from scipy import stats
+
+    for dof in (1, 2, 3, 9, 19, 39, 511, 10_000):
+        for p in (0.9, 0.95, 0.975, 0.995):
+            assert float(t_quantile(p, dof)) == float(stats.t.ppf(p, dof))
+    assert float(t_quantile(0.975, 4)) == pytest.approx(2.776, abs=5e-4)  # a t table

@@ -6,12 +6,13 @@ import argparse
 
 from sim.cli.options import examples, whole_replications
 from sim.inputs.arguments import parse_seed
-from sim.studies.calibration import calibrate, check_out
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """Write the calibrated scenario, check it by simulation and print target against simulated.
     The output file is checked first and replaced only once the new scenario is complete."""
+    from sim.studies.calibration import calibrate, check_out  # loads scipy.optimize: only here (see sim.cli.main)
+
     n = whole_replications(args.replications, 1, " for calibrate")
     seed = parse_seed(args.seed)
     check_out(args.out, args.figures)

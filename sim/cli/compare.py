@@ -11,7 +11,6 @@ from sim.experiment.results import check_replaceable, staged_folder
 from sim.inputs.arguments import parse_overrides, parse_seed, parse_workers
 from sim.inputs.files import check_output_folder
 from sim.inputs.loading import load_params
-from sim.output.study_charts import write_comparison_chart
 from sim.studies.compare import COMPARISON_MARKER, compare, format_table
 
 
@@ -29,6 +28,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
           f"{n} paired replications, seed {seed}", flush=True)
     cmp = compare(pa, pb, replications=n, seed=seed, workers=workers)
     cmp.meta["command"] = " ".join(sys.argv)
+    # (drawing loads matplotlib and seaborn: imported when it is needed, see sim.cli.main)
+    from sim.output.study_charts import write_comparison_chart
+
     with staged_folder(args.out, COMPARISON_MARKER) as folder:  # the folder appears whole, chart included
         cmp.write_files(folder)
         write_comparison_chart(cmp, folder, lang=args.lang)

@@ -16,7 +16,6 @@ import pandas as pd
 from sim._version import __version__
 from sim.cli.options import examples
 from sim.experiment.executors import make_executor
-from sim.output.study_charts import write_sensitivity_charts
 from sim.studies.sweep import (
     PreparedSweep,
     SweepIncomplete,
@@ -51,6 +50,9 @@ def _announce(prep: PreparedSweep) -> None:
 
 def _write_outputs(res: SweepResult) -> tuple[list[str], dict[str, pd.DataFrame], pd.DataFrame]:
     """The report folder, written as a unit: tables, indices, diagnosis and a chart per KPI."""
+    # (drawing loads matplotlib and seaborn: imported when it is needed, see sim.cli.main)
+    from sim.output.study_charts import write_sensitivity_charts
+
     indices, notes = sensitivity_indices(res)
     diagnosis = diagnose(res, indices, notes)
     with report_folder(res.out) as folder:

@@ -9,7 +9,6 @@ from sim.cli.options import check_scenario, examples, whole_replications
 from sim.experiment.results import check_replaceable, staged_folder
 from sim.inputs.arguments import parse_seed, parse_workers
 from sim.inputs.files import check_output_folder
-from sim.output.validation_chart import write_validation_chart
 from sim.studies.validation import VALIDATION_MARKER, format_validation, run_validation, validation_params
 
 
@@ -25,6 +24,9 @@ def cmd_validation(args: argparse.Namespace) -> int:
     print(f"caseload-sim {__version__}: validation pre_reform vs reform_2027 | scale {args.scale}, {n} paired "
           f"replications, seed {seed}", flush=True)
     v = run_validation(scale=args.scale, replications=n, seed=seed, workers=workers, params=(pre, post))
+    # (drawing loads matplotlib and seaborn: imported when it is needed, see sim.cli.main)
+    from sim.output.validation_chart import write_validation_chart
+
     with staged_folder(args.out, VALIDATION_MARKER) as folder:  # the folder appears whole, chart included
         v.write_files(folder)
         write_validation_chart(v, folder)

@@ -15,14 +15,18 @@ from scipy import special
 LEVEL = 0.95
 
 
+def t_quantile(p: float | np.ndarray, dof: float | np.ndarray) -> np.ndarray:
+    """The Student-t quantile, as scipy.stats.t.ppf computes it (special.stdtrit), without importing
+    scipy.stats: that adds about 47 MB to every process, a run's and a sweep's workers included."""
+    return special.stdtrit(dof, p)
+
+
 def t_half_width(sd: np.ndarray | pd.Series | float, n: np.ndarray | pd.Series | int,
                  level: float = LEVEL) -> np.ndarray:
     """Half-width t(level, n-1) × sd / √n, elementwise; NaN where n < 2 (no spread to measure)."""
     n_arr = np.asarray(n, dtype=float)
     sd_arr = np.asarray(sd, dtype=float)
-    # the t quantile as scipy.stats.t.ppf computes it (special.stdtrit), without importing scipy.stats: that
-    # adds about 47 MB to every process, a run's workers included, for this one function
-    t = special.stdtrit(np.maximum(n_arr - 1, 1), 0.5 + level / 2)
+    t = t_quantile(0.5 + level / 2, np.maximum(n_arr - 1, 1))
     with np.errstate(invalid="ignore", divide="ignore"):
         half = t * sd_arr / np.sqrt(n_arr)
     return np.where(n_arr > 1, half, np.nan)

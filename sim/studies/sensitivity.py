@@ -36,7 +36,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+
+from sim.metrics.stats import t_quantile
 
 # The uncertain effect parameters of params/national_default.toml [effects], with the ranges in their
 # sources ([A] defaults), and a few others whose values are assumptions. Used by params/sweeps/*.toml and the notebook.
@@ -158,7 +159,7 @@ def linear_effects(bounds: Mapping[str, tuple[float, float]], X: np.ndarray, Y: 
     beta, *_ = np.linalg.lstsq(A, Y, rcond=None)
     resid = Y - A @ beta
     cov = float(resid @ resid / dof) * np.linalg.pinv(A.T @ A)
-    half = stats.t.ppf(0.5 + level / 2, dof) * np.sqrt(np.diag(cov))[1:]
+    half = t_quantile(0.5 + level / 2, dof) * np.sqrt(np.diag(cov))[1:]
     sd_y = float(np.std(Y, ddof=1))
     src = beta[1:] * U.std(axis=0, ddof=1) / sd_y if sd_y > 0 else np.full(len(names), np.nan)
     return pd.DataFrame({"factor": names, "effect": beta[1:], "effect_conf": half, "src": src})
@@ -178,7 +179,7 @@ def _analyse(method: str, prob: dict[str, Any], bounds: Mapping[str, tuple[float
         r = morris.analyze(prob, X, Y, num_levels=MORRIS_LEVELS, seed=seed)
         trajectories = base_samples("morris", len(Y), len(prob["names"]))
         return pd.DataFrame({"factor": prob["names"], "mu": r["mu"],
-                             "mu_conf": np.asarray(stats.t.ppf(0.5 + LEVEL / 2, trajectories - 1))
+                             "mu_conf": np.asarray(t_quantile(0.5 + LEVEL / 2, trajectories - 1))
                              * np.asarray(r["sigma"], dtype=float) / math.sqrt(trajectories),
                              "mu_star": r["mu_star"], "mu_star_conf": r["mu_star_conf"], "sigma": r["sigma"]})
     from SALib.analyze import rbd_fast

@@ -9,7 +9,6 @@ import itertools
 
 import numpy as np
 import pandas as pd
-from scipy.stats import qmc
 
 from sim.studies.sensitivity import sample
 from sim.studies.sweep.spec import SweepSpec
@@ -24,6 +23,9 @@ def design_points(spec: SweepSpec) -> pd.DataFrame:
                 for f in spec.factors]
         rows = [[float(v) if isinstance(v, np.floating) else v for v in combo] for combo in itertools.product(*axes)]
     elif spec.design == "lhs":
+        # (scipy.stats is about 47 MB, and every worker of a sweep imports this module: see sim.cli.main)
+        from scipy.stats import qmc
+
         u = qmc.LatinHypercube(d=len(names), seed=spec.seed).random(spec.points)
         cols = [f.from_unit(u[:, j]) for j, f in enumerate(spec.factors)]
         rows = [list(r) for r in zip(*cols)]

@@ -23,7 +23,6 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 NOISE_DOMINATES = 0.5
 """Noise share of the point means' variance above which the indices mostly apportion noise."""
@@ -68,6 +67,9 @@ def split_variance(values: pd.DataFrame, deterministic: bool = False) -> Varianc
     var_design = max(0.0, var_means - noise_of_means)
     msb = float((n * (means - mean) ** 2).sum() / (k - 1))
     if msw > 0:
+        # (imported here: every worker of a sweep imports this module, and scipy.stats is about 47 MB)
+        from scipy import stats
+
         F = msb / msw
         p = float(stats.f.sf(F, k - 1, total - k))
     else:
