@@ -222,6 +222,7 @@ def test_the_talk_on_request_beside_the_heap_keeps_the_heaps_order():
     expected = [heapq.heappop(reference) for _ in range(len(reference))]
     assert [(d, s) for d, s, _, _ in taken] == [(30.0, 4), (40.0, 2), (40.0, 3), (45.0, 5), (50.0, 1)]
     assert taken == expected
+    assert c.plan == () and plan_items(c) == []  # an emptied plan holds no list
     # the other tie: the heap's item numbered before the request on the same day comes first
     c = citizen("jobparat")
     push(c, 40.0, TALK, ("block", True, "x"))   # seq 1

@@ -91,7 +91,9 @@ class Citizen:
     fixed_exit: float  # the first exit other than to work, and where it goes
     fixed_dest: str
     provider: str  # who runs its course now
-    plan: list[tuple[float, int, int, Any]]  # heap of (day, sequence, kind, payload)
+    # heap of (day, sequence, kind, payload); NONE_YET when empty (in nearly half the citizens in stock:
+    # an empty list was 72 bytes)
+    plan: list[tuple[float, int, int, Any]] | tuple[()]
     seq: int
     # its next talk on request (math.inf: none), a plan item kept beside the heap (see planner.first_item).
     # Why: nearly every citizen in stock has one pending, and as a heap entry it was a tuple and a float

@@ -19,7 +19,7 @@ import heapq
 import math
 from typing import Any, Final
 
-from sim.engine.citizen import Citizen, applies
+from sim.engine.citizen import NONE_YET, Citizen, applies
 from sim.engine.clarification_clock import next_due
 from sim.engine.hazard import INF
 from sim.engine.providers import handover_day, talk_provider, talks_held
@@ -44,8 +44,10 @@ def push(c: Citizen, day: float, kind: int, payload: Any) -> None:
     c.seq += 1
     if kind == ON_REQUEST:
         c.request_day, c.request_seq = day, c.seq
-    else:
+    elif c.plan:
         heapq.heappush(c.plan, (day, c.seq, kind, payload))
+    else:
+        c.plan = [(day, c.seq, kind, payload)]
 
 
 def _request_first(c: Citizen) -> bool:
@@ -74,7 +76,11 @@ def pop_first(c: Citizen) -> tuple[float, int, int, Any]:
         item = (c.request_day, c.request_seq, ON_REQUEST, None)
         c.request_day = INF
         return item
-    return heapq.heappop(c.plan)
+    plan: Any = c.plan
+    first: tuple[float, int, int, Any] = heapq.heappop(plan)
+    if not plan:
+        c.plan = NONE_YET  # (see Citizen.plan)
+    return first
 
 
 def plan_items(c: Citizen) -> list[tuple[float, int, int, Any]]:
@@ -166,7 +172,7 @@ class Planner:
                 continue
             plan.append((day, seq, kind, (static, s + due_rel) if due_rel is not None else static))
         heapq.heapify(plan)
-        c.plan = plan
+        c.plan = plan if plan else NONE_YET  # (see Citizen.plan)
         c.seq = seq
 
     def items(self, c: Citizen, rules: RuleSet, elapsed: float, assume_history: bool) -> Template:
