@@ -60,7 +60,7 @@ class Wake:
         return self.eid < eid
 
     def __lt__(self, other: Wake) -> bool:
-        """For the wake-ups' own heap."""
+        """For the heaps of the wake-up calendar (sim.engine.wake_calendar)."""
         return self.precedes(other.time, other.priority, other.eid)
 
     def before(self, entry: tuple[float, int, int, Any]) -> bool:
