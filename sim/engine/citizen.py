@@ -51,16 +51,14 @@ def provider_code(provider: str) -> float:
 class Citizen:
     """The state of one citizen's current spell. Plain slots: this is the hot path."""
 
-    __slots__ = ("key", "row", "col", "overflow", "g", "spell_start", "case_start", "frailty",
-                 "under_30", "short_absence", "cap_day", "exempt", "exempt_separate", "exempt_offer", "lifted",
-                 "pooled", "proc", "running",
-                 "windows", "course_provider", "course_days", "trial_arm", "need", "work_left", "work_t",
-                 "work_exit", "fixed_exit", "fixed_dest", "provider", "plan", "seq", "request_day", "request_seq",
-                 "booked_day", "booked_provider",
-                 "booked_hours", "booked_joint", "talk_log",
+    __slots__ = ("key", "row", "col", "overflow", "g", "spell_start", "case_start", "frailty", "under_30",
+                 "short_absence", "cap_day", "exempt", "exempt_separate", "exempt_offer", "lifted", "pooled",
+                 "proc", "running", "windows", "course_provider", "course_days", "trial_arm", "need", "work_left",
+                 "work_t", "work_exit", "fixed_exit", "fixed_dest", "provider", "plan", "seq", "request_day",
+                 "request_seq", "booked_day", "booked_provider", "booked_hours", "booked_joint", "talk_log",
                  "offer_days", "clar_days", "clar_dues", "new_entry", "provider_since", "rules", "first_block",
-                 "touched", "handover_day", "handover_rule", "ccol", "contact_overflow",
-                 "place", "fund", "cash_start", "stu_end")
+                 "touched", "handover_day", "handover_rule", "ccol", "contact_overflow", "place", "fund",
+                 "cash_start", "stu_end")
 
     key: int
     row: Any  # the citizen's own row of uniforms, as C doubles (array "d"; see new_citizen)

@@ -8,9 +8,11 @@ plan is booked at a time (see the model), so its target is what a caseworker aim
 booked day what the diary allows.
 
 Payloads: a talk's is (block, first talk of the block, provider); an offer's and a
-clarification's is (rule, due day); a talk on request has none. A hand-over is planned with the
-items but kept apart on the citizen (`Citizen.handover_day`): the case changes hands on the hand-over
-day even when a talk aimed before it is booked after it.
+clarification's is (rule, due day); a talk on request has none. The next talk on request waits in a
+slot of the citizen's own beside the heap (`Citizen.request_day`; `first_item` and `pop_first` take
+the earlier of the two in the heap's order), and an empty heap is the shared empty tuple. A hand-over
+is planned with the items but kept apart on the citizen (`Citizen.handover_day`): the case changes
+hands on the hand-over day even when a talk aimed before it is booked after it.
 """
 
 from __future__ import annotations
