@@ -39,8 +39,8 @@ CLI_PROBE = textwrap.dedent("""
 
 
 def test_the_command_line_imports_no_charts_and_no_scipy_stats():
-    """Every worker process a sweep, a `run --workers` or the bench starts ('spawn') imports the command
-    line again before its first replication: the charts (matplotlib, seaborn), scipy.stats, the
-    calibration's optimiser and SALib load when a command needs them, not there (about 85 MB a worker)."""
+    """A process started with 'spawn' (the bench's children, Dask's local workers) imports the command line
+    again before its first replication: the charts (matplotlib, seaborn), scipy.stats, the calibration's
+    optimiser and SALib load when a command needs them, not there (about 85 MB a process)."""
     out = subprocess.run([sys.executable, "-c", CLI_PROBE], cwd=ROOT, capture_output=True, text=True, check=True)
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []

@@ -12,9 +12,10 @@ Exit codes:
 - 130 interrupted (Ctrl-C): one line.
 
 The command modules import what only their command needs (the charts, with matplotlib and seaborn;
-the calibration, with scipy.optimize) when it runs, not at import: every worker process a sweep, a
-`run --workers` or the bench starts ('spawn') imports this module again before its first replication,
-and those imports were about 85 MB in each of them (a bench child's baseline 214 MB instead of 129 MB).
+the calibration, with scipy.optimize) when it runs, not at import: a process started with 'spawn' (the
+bench's children, Dask's local workers) runs the `caseload` script, and so imports this module, again
+before its first replication, and those imports were about 85 MB in each (a bench child's baseline
+214 MB instead of 129 MB). Forked workers (`run --workers`) share the parent's pages instead.
 """
 
 from __future__ import annotations
