@@ -55,7 +55,8 @@ class EventQueue:
     __slots__ = ("env", "queue", "wakes", "eid", "by_simpy", "popped")
 
     def __init__(self, env: simpy.Environment, days: int):
-        """`days`: the days of the run, from day 0 (wake-ups due later wait together, unsorted by day)."""
+        """`days`: the days of the run, from day 0 (the calendar files wake-ups by day up to there; later ones
+        wait in one heap of their own)."""
         check_simpy(env)
         self.env = env
         self.queue: list[Any] = env._queue
